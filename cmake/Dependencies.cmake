@@ -1,0 +1,85 @@
+# Every C++ dependency comes from Debian packages (scripts/setup.sh installs them), except LibTorch,
+# which may also be a 2.x CUDA build found through Torch_DIR / CMAKE_PREFIX_PATH.
+find_package(Threads REQUIRED)
+find_package(Torch REQUIRED)
+find_package(OpenCV REQUIRED COMPONENTS core imgproc imgcodecs)
+find_package(nlohmann_json 3.9 REQUIRED)
+find_package(fmt REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)
+find_package(SQLite3 REQUIRED)
+find_package(BLAS)
+if(SLIME_TESTS)
+  find_package(GTest REQUIRED)
+endif()
+if(SLIME_BENCH)
+  find_package(benchmark REQUIRED)
+endif()
+
+# LibTorch flavour: which one, its version, whether it has CUDA.
+set(SLIME_TORCH_VERSION "${Torch_VERSION}")
+if(NOT SLIME_TORCH_VERSION)
+  set(SLIME_TORCH_VERSION "unknown")
+endif()
+set(SLIME_TORCH_HAS_CUDA OFF)
+if(TARGET torch_cuda OR CAFFE2_USE_CUDA)
+  set(SLIME_TORCH_HAS_CUDA ON)
+endif()
+get_filename_component(SLIME_TORCH_DIR_ABS "${Torch_DIR}" ABSOLUTE)
+message(STATUS "slime: LibTorch ${SLIME_TORCH_VERSION} at ${SLIME_TORCH_DIR_ABS}, CUDA ${SLIME_TORCH_HAS_CUDA}")
+if(SLIME_TORCH_VERSION VERSION_GREATER_EQUAL 2.0)
+  if(CMAKE_CXX_STANDARD LESS 17)
+    message(FATAL_ERROR "LibTorch 2.x needs C++17")
+  endif()
+endif()
+
+# ABI guard: a pre-cxx11 LibTorch wheel cannot link against Debian's cxx11 OpenCV/fmt.
+string(FIND "${TORCH_CXX_FLAGS}" "_GLIBCXX_USE_CXX11_ABI=0" _slime_abi0)
+if(NOT _slime_abi0 EQUAL -1)
+  message(FATAL_ERROR "LibTorch at ${SLIME_TORCH_DIR_ABS} uses the pre-cxx11 ABI (${TORCH_CXX_FLAGS}); "
+    "Debian's OpenCV and fmt are cxx11 builds. Use a cxx11-ABI LibTorch.")
+endif()
+
+# CUDA: compile our .cu files whenever nvcc is there, with either LibTorch.
+set(SLIME_WITH_CUDA OFF)
+if(NOT SLIME_CUDA STREQUAL "OFF")
+  include(CheckLanguage)
+  check_language(CUDA)
+  if(CMAKE_CUDA_COMPILER)
+    if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES)
+      set(CMAKE_CUDA_ARCHITECTURES 90)   # H100/H200; override with -DCMAKE_CUDA_ARCHITECTURES=...
+    endif()
+    enable_language(CUDA)
+    find_package(CUDAToolkit REQUIRED)
+    set(CMAKE_CUDA_STANDARD 17)
+    set(SLIME_WITH_CUDA ON)
+    message(STATUS "slime: CUDA kernels ON (nvcc ${CMAKE_CUDA_COMPILER_VERSION}, arch ${CMAKE_CUDA_ARCHITECTURES})")
+  elseif(SLIME_CUDA STREQUAL "ON")
+    message(FATAL_ERROR "SLIME_CUDA=ON but no CUDA compiler was found")
+  else()
+    message(STATUS "slime: CUDA kernels OFF (no nvcc)")
+  endif()
+endif()
+
+# One interface target that carries LibTorch + its precompiled header, so only targets that
+# really use LibTorch pay for its headers.
+add_library(slime_torch_deps INTERFACE)
+target_link_libraries(slime_torch_deps INTERFACE ${TORCH_LIBRARIES})
+target_include_directories(slime_torch_deps SYSTEM INTERFACE ${TORCH_INCLUDE_DIRS})
+
+# Precompiled <torch/torch.h>: built once in slime_torch_pch and reused (REUSE_FROM) by every
+# target that calls slime_use_torch(). Targets without LibTorch never see these headers.
+add_library(slime_torch_pch STATIC ${PROJECT_SOURCE_DIR}/cmake/torch_pch.cpp)
+target_link_libraries(slime_torch_pch PUBLIC slime_torch_deps)
+target_precompile_headers(slime_torch_pch PRIVATE <torch/torch.h>)
+slime_warnings(slime_torch_pch)
+function(slime_use_torch target)
+  get_target_property(_type ${target} TYPE)
+  if(_type STREQUAL "EXECUTABLE")
+    target_link_libraries(${target} PRIVATE slime_torch_deps)
+  else()
+    target_link_libraries(${target} PUBLIC slime_torch_deps)
+  endif()
+  target_precompile_headers(${target} REUSE_FROM slime_torch_pch)
+endfunction()
