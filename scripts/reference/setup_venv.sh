@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Create or complete the Python venvs used by the reference generators (idempotent, outside the repo).
+#   $SLIME_REF_VENV          (default ~/.cache/slime-bench/venv): pinned to SliME's stack; it sees the
+#                            system site-packages so Debian's python3-torch (1.13) is usable.
+#   $SLIME_REF_VENV-tok-new  a current `tokenizers` only (it honours `ignore_merges`, see
+#                            tests/data/tokenizers/SOURCE.md).
+set -euo pipefail
+VENV="${SLIME_REF_VENV:-$HOME/.cache/slime-bench/venv}"
+PY=/usr/bin/python3  # Debian's interpreter: its site-packages hold python3-torch
+[[ -x $PY ]] || PY=python3
+PINS=(transformers==4.37.2 tokenizers==0.15.1 sentencepiece protobuf safetensors)
+NEW_PINS=(tokenizers==0.23.3)
+
+ensure() {  # ensure VENV_DIR VENV_ARGS... -- PACKAGES...
+  local dir=$1; shift
+  local args=(); while [[ $1 != -- ]]; do args+=("$1"); shift; done; shift
+  [[ -x $dir/bin/python ]] || "$PY" -m venv "${args[@]}" "$dir"
+  # pip is quick when everything is already satisfied
+  "$dir/bin/pip" install -q --disable-pip-version-check "$@"
+}
+
+ensure "$VENV" --system-site-packages -- "${PINS[@]}"
+ensure "$VENV-tok-new" -- "${NEW_PINS[@]}"
+echo "reference venvs ready: $VENV $VENV-tok-new"
