@@ -23,7 +23,7 @@ done
 packages=(
   build-essential cmake ninja-build ccache git pkg-config
   libtorch-dev libopenblas-dev libopencv-dev nlohmann-json3-dev libfmt-dev libcli11-dev
-  libgtest-dev libgmock-dev libbenchmark-dev libpcre2-dev libsqlite3-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libpcre2-dev libsqlite3-dev libjpeg-dev
 )
 missing=()
 for p in "${packages[@]}"; do
