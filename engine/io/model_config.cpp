@@ -170,7 +170,7 @@ ClipVisionConfig parse_clip(const Reader& r) {
   c.image_size = r.positive("image_size", c.image_size);
   c.patch_size = r.positive("patch_size", c.patch_size);
   c.num_channels = r.positive("num_channels", c.num_channels);
-  c.hidden_act = r.choice("hidden_act", c.hidden_act, {"quick_gelu"});
+  c.hidden_act = r.choice("hidden_act", c.hidden_act, {"quick_gelu", "gelu"});
   c.layer_norm_eps = r.number("layer_norm_eps", c.layer_norm_eps);
   if (c.image_size % c.patch_size != 0)
     r.fail(ErrorCode::kInvalidArgument, "patch_size", "{} does not divide image_size {}", c.patch_size, c.image_size);
