@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "engine/common/error.h"
+#include "engine/kernels/selection_math.h"
 
 namespace slime::kernels {
 
@@ -60,7 +61,9 @@ float norm_clamped(const float* x, int D, float eps) {
   return std::max(std::sqrt(squares), eps);
 }
 
-// softmax(x / temperature) in place, max-subtracted as torch.softmax does.
+// softmax(x / temperature) in place, max-subtracted as torch.softmax does. The operation order
+// (divide, max, exp, serial sum, divide) and softmax_exp are mirrored by the CUDA selection kernel
+// (selection.cu), which must reproduce these values bit for bit.
 void softmax_inplace(std::vector<float>& x, float temperature) {
   float max_value = -INFINITY;
   for (float& v : x) {
@@ -69,7 +72,7 @@ void softmax_inplace(std::vector<float>& x, float temperature) {
   }
   float sum = 0.0f;
   for (float& v : x) {
-    v = std::exp(v - max_value);
+    v = detail::softmax_exp(v - max_value);
     sum += v;
   }
   for (float& v : x) v /= sum;
@@ -95,9 +98,14 @@ void selector_score_cpu(const SelectorScoreParams& p) {
   std::vector<float> z(p.D);  // [D] one token row in fp32
   for (int i = 0; i < p.L; ++i) {
     load_row(p.tokens, i, p.row_stride, p.D, p.dtype, z.data());
-    float dot = 0.0f;
-    for (int d = 0; d < p.D; ++d) dot += z[d] * p.u[d];
-    p.out_scores[i] = dot / norm_clamped(z.data(), p.D, p.eps);
+    float dot = 0.0f, squares = 0.0f;
+    for (int d = 0; d < p.D; ++d) {
+      dot += z[d] * p.u[d];
+      squares += z[d] * z[d];
+    }
+    const float norm = std::sqrt(squares);
+    p.out_scores[i] = dot / std::max(norm, p.eps);
+    if (p.out_norms != nullptr) p.out_norms[i] = norm;
   }
 }
 
@@ -147,9 +155,11 @@ std::vector<std::int64_t> select_topp_cpu(const float* scores, int L, float temp
   if (mode == SoftmaxMode::kDouble) softmax_inplace(p, 0.5f);  // the pre-6b4e0fe inner softmax
   softmax_inplace(p, temperature);
 
-  std::vector<std::int64_t> order(L);  // [L] indices by p descending, ties by lower index
+  std::vector<std::int64_t> order(L);  // [L] indices by p descending, ties by s, then by lower index
   std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](std::int64_t a, std::int64_t b) { return p[a] > p[b]; });
+  std::stable_sort(order.begin(), order.end(), [&](std::int64_t a, std::int64_t b) {
+    return p[a] > p[b] || (p[a] == p[b] && scores[a] > scores[b]);
+  });
 
   int m = 0;  // #{j : c_j <= gamma}; c is monotone so this is a prefix
   float cumulative = 0.0f;

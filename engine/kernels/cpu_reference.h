@@ -31,7 +31,11 @@ enum class SoftmaxMode { kDouble, kSingle };
 // §7.3 top-p on scores s [L]: p as above, sort descending, c = cumsum, m = #{j : c_j <= gamma};
 // keep the first m+1 sorted indices if m < L, else all L; return them ascending (raster order).
 // Arithmetic is fp32 throughout (softmax, cumsum, the comparison), as upstream run on fp32 scores.
-// Ties in p are ordered by lower index; upstream's torch.sort is not stable (§7.4 fp16 ties).
+// Ties in p are ordered by the score s, then by lower index (selection.h: the tie policy, and how
+// it relates to upstream's unstable torch.sort). p is monotone in s in real arithmetic, but fp32
+// rounding (the double softmax squeezes p to ≈ 1/L) merges neighbouring scores into one p value;
+// breaking those ties by s restores the real-arithmetic order, so top-p keeps the same set as
+// top-k by s with k = K, and exact and fused scores that agree in order keep the same set.
 std::vector<std::int64_t> select_topp_cpu(const float* scores, int L, float temperature, float gamma,
                                           SoftmaxMode mode);
 

@@ -112,7 +112,8 @@ __global__ void text_direction_kernel(const T* __restrict__ text, const float* _
 // scores [L]: (z_i · u) / max(‖z_i‖, eps), one warp per token row.
 template <typename T, bool kVec>
 __global__ void selector_score_kernel(const T* __restrict__ tokens, int L, int D, std::int64_t stride,
-                                      const float* __restrict__ u, float eps, float* __restrict__ scores) {
+                                      const float* __restrict__ u, float eps, float* __restrict__ scores,
+                                      float* __restrict__ norms) {
   const int i = blockIdx.x * kWarpsPerBlock + threadIdx.x / kWarpSize;
   const int lane = threadIdx.x % kWarpSize;
   if (i >= L) return;
@@ -120,7 +121,11 @@ __global__ void selector_score_kernel(const T* __restrict__ tokens, int L, int D
   row_partials<T, kVec, true>(tokens + i * stride, u, D, lane, dot, squares);
   dot = warp_sum(dot);
   squares = warp_sum(squares);
-  if (lane == 0) scores[i] = dot / fmaxf(sqrtf(squares), eps);
+  if (lane == 0) {
+    const float norm = sqrtf(squares);
+    scores[i] = dot / fmaxf(norm, eps);
+    if (norms != nullptr) norms[i] = norm;  // optional: one extra store per row
+  }
 }
 
 // 16-byte loads are legal when every row start (base + i·stride) and u are 16-byte aligned.
@@ -159,9 +164,9 @@ void selector_score_typed(const SelectorScoreParams& p, cudaStream_t stream) {
   const T* tokens = static_cast<const T*>(p.tokens);
   const dim3 block(kWarpsPerBlock * kWarpSize);
   if (can_vectorise<T>(p.tokens, p.row_stride, p.D, p.u)) {
-    selector_score_kernel<T, true><<<blocks_for_rows(p.L), block, 0, stream>>>(tokens, p.L, p.D, p.row_stride, p.u, p.eps, p.out_scores);
+    selector_score_kernel<T, true><<<blocks_for_rows(p.L), block, 0, stream>>>(tokens, p.L, p.D, p.row_stride, p.u, p.eps, p.out_scores, p.out_norms);
   } else {
-    selector_score_kernel<T, false><<<blocks_for_rows(p.L), block, 0, stream>>>(tokens, p.L, p.D, p.row_stride, p.u, p.eps, p.out_scores);
+    selector_score_kernel<T, false><<<blocks_for_rows(p.L), block, 0, stream>>>(tokens, p.L, p.D, p.row_stride, p.u, p.eps, p.out_scores, p.out_norms);
   }
   SLIME_CUDA_CHECK(cudaGetLastError(), "selector_score_kernel launch");
 }

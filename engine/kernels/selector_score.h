@@ -39,12 +39,24 @@ struct SelectorScoreParams {
   const float* u = nullptr;      // [D] fp32 from text_direction_*
   float eps = 1e-8f;
   float* out_scores = nullptr;   // [L] fp32
+  // [L] fp32 ‖z_i‖ before the eps clamp, or nullptr. Lets a caller find the rows whose norm hits
+  // the clamp (the selector's per-token fallback) without a second pass over the tokens.
+  float* out_norms = nullptr;
 };
 
 // Throw slime::Error(kInvalidArgument) naming `who` and the bad field (null pointer, D <= 0,
 // stride < D, negative sizes). Both the CPU reference and the CUDA entry points call them.
 void check_params(const TextDirectionParams& p, const char* who);
 void check_params(const SelectorScoreParams& p, const char* who);
+
+// The CPU production path (the LibTorch adapter's CPU branch), same contracts as the plain-loop
+// references in cpu_reference.h (the specification), but with 16 or 32 independent fp32 partial
+// sums per row in 8-wide vectors (no -ffast-math needed); only the summation order
+// differs from the reference (and between hosts: AVX2 hosts sum in 32 lanes, others in 16).
+// selector_score_rows_cpu fills rows [row_begin, row_end) only, so a caller can split L across
+// threads; every row is independent, so the split never changes a bit.
+void text_direction_cpu_fast(const TextDirectionParams& p);
+void selector_score_rows_cpu(const SelectorScoreParams& p, int row_begin, int row_end);
 
 // Device pointers; asynchronous on `stream`. Errors throw slime::Error(kInternal) naming the kernel
 // and the cudaError string; in a build without nvcc both throw slime::Error(kUnsupported).

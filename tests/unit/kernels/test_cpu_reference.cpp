@@ -201,3 +201,57 @@ TEST(CpuReference, RejectsBadParams) {
     EXPECT_NE(std::string(e.what()).find("text_direction_cpu"), std::string::npos);
   }
 }
+
+TEST(CpuReference, FastPathMatchesReferenceAndSplitsBitwise) {
+  // The adapter's vectorised loops vs the plain-loop specification: only the summation order
+  // differs, so the per-row tolerance is the fp32-vs-double one. D covers the 16-lane body alone,
+  // the tail alone and both; rows are strided; the clamp rows are in.
+  const Shape shapes[] = {{9, 4, 7}, {17, 5, 16}, {33, 12, 4099}};
+  for (const Shape& shape : shapes) {
+    auto in = sk::testing::random_inputs(shape, 500 + shape.D);
+    add_clamp_rows(in);
+    for (auto type : {at::kFloat, at::kHalf, at::kBFloat16}) {
+      const at::Tensor z = at::constant_pad_nd(in.tokens, {0, 5}).to(type).narrow(1, 0, shape.D);  // stride D + 5
+      const at::Tensor e = in.text.to(type);
+      std::vector<float> u_ref;
+      const auto want = fused_cpu(z, e, in.mask, &u_ref);
+      sk::TextDirectionParams tp;
+      tp.text = e.data_ptr();
+      tp.mask = in.mask.data_ptr<float>();
+      tp.T = shape.T;
+      tp.D = shape.D;
+      tp.text_row_stride = e.stride(0);
+      tp.dtype = sk::testing::dtype_of(e);
+      tp.eps = kEps;
+      std::vector<float> u(shape.D), whole(shape.L), split(shape.L), norms(shape.L);
+      tp.out_u = u.data();
+      sk::text_direction_cpu_fast(tp);
+      sk::SelectorScoreParams sp;
+      sp.tokens = z.data_ptr();
+      sp.L = shape.L;
+      sp.D = shape.D;
+      sp.row_stride = z.stride(0);
+      sp.dtype = tp.dtype;
+      sp.u = u.data();
+      sp.eps = kEps;
+      sp.out_scores = whole.data();
+      sp.out_norms = norms.data();
+      sk::selector_score_rows_cpu(sp, 0, shape.L);
+      const double tol = kFp32VsDoubleTol * scale_of(in.mask, shape.T);
+      for (int d = 0; d < shape.D; ++d) ASSERT_NEAR(u[d], u_ref[d], tol) << "u " << d;
+      for (int i = 0; i < shape.L; ++i) ASSERT_NEAR(whole[i], want[i], tol) << c10::toString(type) << " row " << i;
+      EXPECT_EQ(whole[0], 0.0f);
+      EXPECT_EQ(norms[0], 0.0f);  // the zero row: unclamped norm, so callers can see the clamp
+      sp.out_scores = split.data();
+      sp.out_norms = nullptr;
+      for (int begin = 0; begin < shape.L; begin += 4) sk::selector_score_rows_cpu(sp, begin, std::min(begin + 4, shape.L));
+      EXPECT_EQ(split, whole);
+    }
+  }
+  sk::SelectorScoreParams bad;
+  bad.D = 4;
+  bad.row_stride = 4;
+  float u = 0.0f;
+  bad.u = &u;
+  EXPECT_THROW(sk::selector_score_rows_cpu(bad, 0, 1), slime::Error);  // rows beyond L = 0
+}
