@@ -1,0 +1,13 @@
+// One register function per subcommand (app/cmd_<name>.cpp). Each adds its subcommand to the app
+// and sets a callback; callbacks throw slime::Error, which main() turns into a message + exit code.
+#pragma once
+#include <CLI/CLI.hpp>
+
+namespace slime::cli {
+
+void register_info(CLI::App& app);
+void register_tokenize(CLI::App& app);
+void register_inspect(CLI::App& app);
+void register_preprocess(CLI::App& app);
+
+}  // namespace slime::cli

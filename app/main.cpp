@@ -1,0 +1,32 @@
+// slime: the command-line front end of slime-bench.
+#include <cstdio>
+#include <exception>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "app/commands.h"
+#include "engine/common/error.h"
+#include "slime/build_info.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"slime: SliME engine, benchmarks and ablations"};
+  app.set_version_flag("--version", std::string("slime ") + SLIME_VERSION);
+  app.require_subcommand(1);
+  slime::cli::register_info(app);
+  slime::cli::register_tokenize(app);
+  slime::cli::register_inspect(app);
+  slime::cli::register_preprocess(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const slime::Error& e) {
+    fmt::print(stderr, "slime: error [{}]: {}\n", slime::error_code_name(e.code()), e.what());
+    return static_cast<int>(e.code());
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "slime: error: {}\n", e.what());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The main job on the embedded default: sets everything up (scripts/setup.sh), then runs what the
+# engine can do end to end today: build/device info, the Vicuna and Llama-3 templated prompts of
+# model.md §9.2 tokenised with the committed tokenizers (ids, then decoded back), and an inspection
+# of the committed reference safetensors checkpoint.
+set -euo pipefail
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+"$repo/scripts/setup.sh"
+cd "$repo"
+slime=build/slime
+data=tests/data
+question="What is written on the sign in the top left corner?"
+
+echo "== slime info"
+$slime info
+echo
+echo "== Vicuna v1 prompt, slow Llama-2 tokenizer (as LLaVA-family Vicuna models run it)"
+vicuna="A chat between a curious user and an artificial intelligence assistant. The assistant gives helpful, detailed, and polite answers to the user's questions. USER: <image>
+$question ASSISTANT:"
+$slime tokenize --tokenizer $data/tokenizers/llama2 --flavor slow --add-special --json --text "$vicuna"
+echo
+echo "== Llama-3 prompt, byte-level BPE"
+llama3="<|start_header_id|>user<|end_header_id|>
+
+<image>
+$question<|eot_id|><|start_header_id|>assistant<|end_header_id|>
+
+"
+ids=$($slime tokenize --tokenizer $data/tokenizers/llama3 --add-special --text "$llama3")
+echo "ids: $ids"
+echo "decoded: $($slime tokenize --tokenizer $data/tokenizers/llama3 --decode "$ids")"
+echo
+echo "== Reference safetensors checkpoint"
+$slime inspect $data/io/golden
