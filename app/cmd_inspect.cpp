@@ -3,6 +3,7 @@
 // the resolved typed config (with --set overrides applied, as a run would see it).
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -21,7 +22,14 @@ namespace fs = std::filesystem;
 
 nlohmann::json inspect(const std::string& path, const std::vector<std::string>& overrides) {
   nlohmann::json out = io::to_json(io::Checkpoint::open(path));
-  if (fs::is_directory(path) && fs::exists(fs::path(path) / "config.json")) {
+  const fs::path config_path = fs::path(path) / "config.json";
+  if (fs::is_directory(path) && fs::exists(config_path) && overrides.empty() &&
+      nlohmann::json::parse(std::ifstream(config_path), nullptr, false).value("model_type", "") ==
+          "clip_vision_model") {
+    // A separate vision tower directory (openai/clip-vit-large-patch14-336 layout).
+    out["config"] = io::to_json(io::load_clip_vision_config(path));
+    out["config"]["kind"] = "clip_vision_model";
+  } else if (fs::is_directory(path) && fs::exists(config_path)) {
     io::ModelConfig config = io::load_model_config(path);
     for (const auto& kv : overrides) io::apply_override(config, kv);
     out["config"] = io::to_json(config);

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The main job on the embedded default: sets everything up (scripts/setup.sh), then runs what the
 # engine can do end to end today: build/device info, the Vicuna and Llama-3 templated prompts of
-# model.md §9.2 tokenised with the committed tokenizers (ids, then decoded back), and an inspection
-# of the committed reference safetensors checkpoint.
+# model.md §9.2 tokenised with the committed tokenizers (ids, then decoded back), SliME's
+# high-resolution preprocessing plan of a committed image, and an inspection of a committed
+# (tiny, HF-layout) CLIP vision tower checkpoint.
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 "$repo/scripts/setup.sh"
@@ -30,5 +31,8 @@ ids=$($slime tokenize --tokenizer $data/tokenizers/llama3 --add-special --text "
 echo "ids: $ids"
 echo "decoded: $($slime tokenize --tokenizer $data/tokenizers/llama3 --decode "$ids")"
 echo
-echo "== Reference safetensors checkpoint"
-$slime inspect $data/io/golden
+echo "== SliME preprocessing plan (UHD grid, aspect fit, crops) of an 800x600 image"
+$slime preprocess --image $data/image/inputs/synth_800x600.png
+echo
+echo "== A tiny HF-layout CLIP vision tower checkpoint"
+$slime inspect $data/clip/grid3
