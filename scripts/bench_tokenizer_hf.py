@@ -12,7 +12,6 @@ $SLIME_REF_VENV-tok-new (a current tokenizers); see scripts/reference/setup_venv
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -22,13 +21,9 @@ os.environ["TOKENIZERS_PARALLELISM"] = "false"
 
 
 def ensure_venv(which):
-    venv = Path(os.environ.get("SLIME_REF_VENV", Path.home() / ".cache/slime-bench/venv"))
-    venv = Path(f"{venv}-tok-new") if which == "new" else venv
-    if Path(sys.prefix).resolve() == venv.resolve():
-        return
-    if not (venv / "bin/python").exists():
-        subprocess.run([str(Path(__file__).resolve().parent / "reference/setup_venv.sh")], check=True)
-    os.execv(venv / "bin/python", [str(venv / "bin/python"), __file__, *sys.argv[1:]])
+    sys.path.insert(0, str(Path(__file__).resolve().parent / "reference"))
+    from ref_venv import NEW_VENV, VENV, reexec_in
+    reexec_in(NEW_VENV if which == "new" else VENV, __file__)
 
 
 def best_of(repeat, fn):

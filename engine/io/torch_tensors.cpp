@@ -17,8 +17,6 @@ const std::pair<Dtype, at::ScalarType> kTypes[] = {
     {Dtype::kF64, at::kDouble},
 };
 
-std::string shape_str(at::IntArrayRef shape) { return fmt::format("[{}]", fmt::join(shape, ", ")); }
-
 enum class Category { kBool, kIntegral, kFloating };
 Category category(at::ScalarType t) {
   if (t == at::kBool) return Category::kBool;
@@ -144,5 +142,7 @@ LoadReport load_state_dict(torch::nn::Module& module, const Checkpoint& checkpoi
   }
   return report;
 }
+
+std::string shape_str(at::IntArrayRef shape) { return fmt::format("[{}]", fmt::join(shape, ", ")); }
 
 }  // namespace slime::io

@@ -59,4 +59,7 @@ struct LoadReport {
 LoadReport load_state_dict(torch::nn::Module& module, const Checkpoint& checkpoint,
                            const LoadOptions& options = {});
 
+// "[2, 3]": tensor shapes in error messages.
+std::string shape_str(at::IntArrayRef shape);
+
 }  // namespace slime::io

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "engine/common/error.h"
+#include "engine/io/torch_tensors.h"
 
 namespace slime::model {
 
@@ -13,11 +14,7 @@ namespace {
 // GatedBlock.noisy_top_k_gating: top_k_logits / (top_k_logits.sum(1, keepdim=True) + 1e-6).
 constexpr double kGateRenormEps = 1e-6;
 
-std::string shape_str(at::IntArrayRef sizes) {
-  std::string out = "[";
-  for (size_t i = 0; i < sizes.size(); ++i) out += (i ? ", " : "") + std::to_string(sizes[i]);
-  return out + "]";
-}
+using io::shape_str;
 
 bool starts_with(const std::string& s, const std::string& prefix) { return s.compare(0, prefix.size(), prefix) == 0; }
 

@@ -3,16 +3,13 @@
 #include <cmath>
 
 #include "engine/common/error.h"
+#include "engine/io/torch_tensors.h"
 
 namespace slime::model {
 
 namespace {
 
-std::string shape_str(at::IntArrayRef sizes) {
-  std::string out = "[";
-  for (size_t i = 0; i < sizes.size(); ++i) out += (i ? ", " : "") + std::to_string(sizes[i]);
-  return out + "]";
-}
+using io::shape_str;
 
 }  // namespace
 

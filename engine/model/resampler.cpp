@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "engine/common/error.h"
+#include "engine/io/torch_tensors.h"
 
 namespace slime::model {
 
@@ -11,11 +12,7 @@ namespace {
 // Upstream: norm_layer=partial(nn.LayerNorm, eps=1e-6).
 constexpr double kLayerNormEps = 1e-6;
 
-std::string shape_str(at::IntArrayRef sizes) {
-  std::string out = "[";
-  for (size_t i = 0; i < sizes.size(); ++i) out += (i ? ", " : "") + std::to_string(sizes[i]);
-  return out + "]";
-}
+using io::shape_str;
 
 int64_t exact_sqrt(int64_t n) {
   auto side = static_cast<int64_t>(std::llround(std::sqrt(static_cast<double>(n))));

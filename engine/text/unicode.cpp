@@ -101,7 +101,11 @@ size_t utf8_find_invalid(std::string_view s) {
   return std::string_view::npos;
 }
 
-std::string utf8_lossy(std::string_view bytes) {
+namespace {
+
+// Valid sequences are copied; each invalid stretch becomes U+FFFD, advancing by the maximal
+// invalid subpart (Rust) or by one byte (SentencePiece).
+std::string utf8_replace_invalid(std::string_view bytes, bool per_byte) {
   std::string out;
   out.reserve(bytes.size());
   size_t pos = 0;
@@ -113,29 +117,17 @@ std::string utf8_lossy(std::string_view bytes) {
       pos += len;
     } else {
       utf8_append(out, kReplacementChar);
-      pos += maximal_invalid_subpart(bytes, pos);
+      pos += per_byte ? 1 : maximal_invalid_subpart(bytes, pos);
     }
   }
   return out;
 }
 
-std::string utf8_lossy_per_byte(std::string_view bytes) {
-  std::string out;
-  out.reserve(bytes.size());
-  size_t pos = 0;
-  uint32_t cp;
-  while (pos < bytes.size()) {
-    const size_t len = utf8_decode(bytes, pos, cp);
-    if (len) {
-      out.append(bytes.data() + pos, len);
-      pos += len;
-    } else {
-      utf8_append(out, kReplacementChar);
-      pos += 1;
-    }
-  }
-  return out;
-}
+}  // namespace
+
+std::string utf8_lossy(std::string_view bytes) { return utf8_replace_invalid(bytes, false); }
+
+std::string utf8_lossy_per_byte(std::string_view bytes) { return utf8_replace_invalid(bytes, true); }
 
 namespace {
 struct ByteTables {

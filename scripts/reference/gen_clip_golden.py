@@ -15,24 +15,13 @@ The command and versions are recorded in tests/data/clip/SOURCE.md.
 """
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-VENV = Path(os.environ.get("SLIME_REF_VENV", Path.home() / ".cache/slime-bench/venv"))
+from ref_venv import VENV, reexec_in  # noqa: E402
 
-
-def ensure_venv():
-    """Re-run under the reference venv (Debian torch + pinned transformers), as the other generators do."""
-    if Path(sys.prefix).resolve() == VENV.resolve():
-        return
-    if not (VENV / "bin/python").exists():
-        subprocess.run([os.path.join(HERE, "setup_venv.sh")], check=True)
-    os.execv(VENV / "bin/python", [str(VENV / "bin/python"), __file__, *sys.argv[1:]])
-
-
-ensure_venv()
+reexec_in(VENV, __file__)
 import safetensors  # noqa: E402
 import torch  # noqa: E402
 import transformers  # noqa: E402

@@ -25,30 +25,18 @@ Pillow/numpy/zlib. The command and versions go into OUT/SOURCE.md by hand.
 """
 import argparse
 import hashlib
-import io
 import json
 import math
 import os
 import struct
-import subprocess
 import sys
 import zlib
 from pathlib import Path
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-VENV = Path(os.environ.get("SLIME_REF_VENV", Path.home() / ".cache/slime-bench/venv"))
+from ref_venv import VENV, reexec_in  # noqa: E402
 
-
-def ensure_venv():
-    """Re-run under the reference venv (Debian python3 + Pillow, numpy), as the other generators do."""
-    if Path(sys.prefix).resolve() == VENV.resolve():
-        return
-    if not (VENV / "bin/python").exists():
-        subprocess.run([os.path.join(HERE, "setup_venv.sh")], check=True)
-    os.execv(VENV / "bin/python", [str(VENV / "bin/python"), __file__, *sys.argv[1:]])
-
-
-ensure_venv()
+reexec_in(VENV, __file__)
 import numpy as np  # noqa: E402
 import PIL  # noqa: E402
 from PIL import Image  # noqa: E402

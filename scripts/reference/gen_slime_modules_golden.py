@@ -18,23 +18,13 @@ with Nq=16 on 36 keys (odd.*, a non-integer 4->6 resize). Everything fp32.
 import argparse
 import math
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-VENV = Path(os.environ.get("SLIME_REF_VENV", Path.home() / ".cache/slime-bench/venv"))
+from ref_venv import VENV, reexec_in  # noqa: E402
 
-
-def ensure_venv():
-    if Path(sys.prefix).resolve() == VENV.resolve():
-        return
-    if not (VENV / "bin/python").exists():
-        subprocess.run([os.path.join(HERE, "setup_venv.sh")], check=True)
-    os.execv(VENV / "bin/python", [str(VENV / "bin/python"), __file__, *sys.argv[1:]])
-
-
-ensure_venv()
+reexec_in(VENV, __file__)
 import torch  # noqa: E402
 from safetensors.torch import save_file  # noqa: E402
 

@@ -8,7 +8,6 @@ missing): tokenizers 0.15.1 + transformers 4.37.2 + sentencepiece. The Llama-3 g
 current `tokenizers` in $SLIME_REF_VENV-tok-new (it honours `ignore_merges`; 0.15.1 does not).
 """
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -17,8 +16,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
-VENV = Path(os.environ.get("SLIME_REF_VENV", Path.home() / ".cache/slime-bench/venv"))
-NEW_VENV = Path(f"{VENV}-tok-new")
+from ref_venv import NEW_VENV, VENV, reexec_in  # noqa: E402
 OUT = REPO / "tests/data/tokenizers"
 LLAMA2_SPECIALS = ("<unk>", "<s>", "</s>")
 MAX_COMMITTED_MODEL = 600_000  # bytes; a larger tokenizer.model is rebuilt in a temp dir instead
@@ -47,12 +45,6 @@ def encode_new(tokenizer_json, cases, ignore_merges=None):
     return json.loads(res.stdout)
 
 
-def ensure_venv():
-    if Path(sys.prefix).resolve() == VENV.resolve():
-        return
-    if not (VENV / "bin/python").exists() or not (NEW_VENV / "bin/python").exists():
-        subprocess.run([str(HERE / "setup_venv.sh")], check=True)
-    os.execv(VENV / "bin/python", [str(VENV / "bin/python"), __file__, *sys.argv[1:]])
 
 
 def build_sentencepiece_model(tokenizer_json):
@@ -315,5 +307,5 @@ if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--encode-only":
         encode_only_mode(sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else None)
         sys.exit(0)
-    ensure_venv()
+    reexec_in(VENV, __file__)
     main((REPO / (sys.argv[1] if len(sys.argv) > 1 else "../shared/fixtures/tokenizers")).resolve())
