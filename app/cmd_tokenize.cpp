@@ -12,14 +12,16 @@
 
 #include "app/commands.h"
 #include "engine/common/error.h"
+#include "engine/text/chat_template.h"
 #include "engine/text/tokenizer.h"
 
 namespace slime::cli {
 namespace {
 
 struct TokenizeOptions {
-  std::string tokenizer, text, input, decode, flavor;
+  std::string tokenizer, text, input, decode, flavor, question, template_name;
   bool add_special = false, skip_special = false, json = false, no_ignore_merges = false;
+  bool has_question = false;  // --question given (it may be empty)
 };
 
 struct Input {
@@ -98,8 +100,18 @@ text::Tokenizer load(const TokenizeOptions& o) {
   return tok;
 }
 
+// --question: render the conversation template and tokenise around <image> (ids carry -200).
+void run_question(const text::Tokenizer& tok, const TokenizeOptions& o) {
+  const text::Template t = o.template_name.empty() ? text::default_template(tok) : text::parse_template(o.template_name);
+  const std::string prompt = text::render_prompt(t, o.question);
+  const std::vector<int32_t> ids = text::tokenize_prompt(tok, t, prompt);
+  if (o.json) fmt::print("{}\n", nlohmann::ordered_json{{"template", text::template_name(t)}, {"prompt", prompt}, {"ids", ids}}.dump());
+  else fmt::print("{}\n", fmt::join(ids, " "));
+}
+
 void run(const TokenizeOptions& o) {
   const text::Tokenizer tok = load(o);
+  if (o.has_question) return run_question(tok, o);
   if (!o.decode.empty()) {
     const std::vector<int32_t> ids = parse_ids(o.decode);
     const std::string out = tok.decode(ids, o.skip_special);
@@ -139,16 +151,28 @@ void register_tokenize(CLI::App& app) {
   auto* text = cmd->add_option("--text", opts->text, "Text to encode");
   auto* input = cmd->add_option("--input", opts->input, "File: a JSON array of strings, or JSONL of {\"text\": ...}");
   auto* dec = cmd->add_option("--decode", opts->decode, "Ids to decode, comma- or space-separated");
-  text->excludes(input)->excludes(dec);
-  input->excludes(dec);
+  auto* question = cmd->add_option("--question", opts->question,
+                                    "User turn to put into --template, as the eval runners pass it (\"<image>\\n\" prefix for an\n"
+                                    "image prompt); prints tokenizer_image_token ids, the image as -200, BOS per template\n"
+                                    "(--add-special does not apply)");
+  auto* tmpl = cmd->add_option("--template", opts->template_name,
+                               "vicuna_v1 | llama3 | plain (default with --question: from the tokenizer family)");
+  text->excludes(input)->excludes(dec)->excludes(question);
+  input->excludes(dec)->excludes(question);
+  dec->excludes(question);
+  tmpl->needs(question);
   cmd->add_flag("--add-special", opts->add_special, "Add the post-processor's special tokens (BOS)");
   cmd->add_flag("--skip-special", opts->skip_special, "With --decode: drop special tokens");
   cmd->add_option("--flavor", opts->flavor, "fast | slow (default: see above)")->check(CLI::IsMember({"fast", "slow"}));
   cmd->add_flag("--no-ignore-merges", opts->no_ignore_merges,
                 "Ignore model.ignore_merges, as tokenizers 0.15.1 (SliME's pin) did");
-  cmd->add_flag("--json", opts->json, "One JSON object per line: {\"text\", \"ids\"} ({\"ids\", \"text\"} with --decode)");
-  cmd->callback([opts, text, input, dec] {
-    if (!*text && !*input && !*dec) throw_error(ErrorCode::kInvalidArgument, "tokenize: give --text, --input or --decode");
+  cmd->add_flag("--json", opts->json, "One JSON object per line: {\"text\", \"ids\"} ({\"ids\", \"text\"} with --decode,\n"
+                "{\"template\", \"prompt\", \"ids\"} with --question)");
+  cmd->callback([opts, text, input, dec, question] {
+    if (!*text && !*input && !*dec && !*question) {
+      throw_error(ErrorCode::kInvalidArgument, "tokenize: give --text, --input, --decode or --question");
+    }
+    opts->has_question = bool(*question);
     run(*opts);
   });
 }
