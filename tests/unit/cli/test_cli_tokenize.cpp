@@ -95,3 +95,24 @@ TEST(CliTokenize, MissingInputFileIsAClearError) {
 }
 
 }  // namespace
+
+// `--template/--question` renders the conversation template and splices -200 exactly as the
+// Python reference's snapshots say (tests/data/prompts/snapshots.json), for every snapshot case.
+TEST(CliTokenize, TemplatedQuestionsMatchPromptSnapshots) {
+  const std::string data = std::string(SLIME_SOURCE_DIR) + "/tests/data/";
+  std::ifstream in(data + "prompts/snapshots.json");
+  ASSERT_TRUE(in);
+  const auto snapshots = nlohmann::json::parse(in);
+  ASSERT_GE(snapshots.at("cases").size(), 3u);
+  for (const auto& c : snapshots.at("cases")) {
+    const std::string input = ::testing::TempDir() + "cli_template_question.txt";
+    std::ofstream(input) << c.at("question").get<std::string>();
+    // The question may hold newlines and quotes: pass it through a file and $(cat ...).
+    auto output = run(slime::test::slime_binary() + " tokenize --tokenizer '" + data + "tokenizers/" +
+                      c.at("tokenizer").get<std::string>() + "' --template " + c.at("template").get<std::string>() +
+                      " --json --question \"$(cat '" + input + "')\"");
+    auto j = nlohmann::json::parse(output);
+    EXPECT_EQ(j.at("prompt"), c.at("prompt")) << c.at("name");
+    EXPECT_EQ(j.at("ids"), c.at("ids")) << c.at("name");
+  }
+}
