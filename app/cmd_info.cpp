@@ -23,6 +23,8 @@ nlohmann::json collect_info() {
   info["build_type"] = SLIME_BUILD_TYPE;
   info["compiler"] = SLIME_CXX_COMPILER;
   info["libtorch"] = TORCH_VERSION;
+  // Built with CUDA (configure time) vs usable now (at::hasCUDA(): a driver and a device).
+  info["libtorch_built_with_cuda"] = std::string(SLIME_TORCH_BUILT_WITH_CUDA) == "ON";
   info["libtorch_cuda"] = at::hasCUDA();
   info["opencv"] = CV_VERSION;
   info["cuda_kernels_compiled"] = slime::kernels::compiled_with_cuda();
@@ -50,7 +52,8 @@ nlohmann::json collect_info() {
 
 void register_info(CLI::App& app) {
   auto* cmd = app.add_subcommand("info", "Versions, devices, threads and BLAS of this build");
-  auto* json = cmd->add_flag("--json", "Print one JSON object");
+  // Not add_flag(name, "text"): in C++20 (LibTorch 2.x forces it) CLI11 2.3 finds that ambiguous.
+  auto* json = cmd->add_flag("--json")->description("Print one JSON object");
   cmd->callback([json] {
     nlohmann::json info = collect_info();
     if (*json) {
@@ -58,7 +61,8 @@ void register_info(CLI::App& app) {
       return;
     }
     fmt::print("slime {} ({}, {})\n", info["slime"].get<std::string>(), SLIME_BUILD_TYPE, SLIME_CXX_COMPILER);
-    fmt::print("LibTorch {} (CUDA {})\n", TORCH_VERSION, at::hasCUDA() ? "yes" : "no");
+    fmt::print("LibTorch {} (built with CUDA: {}, CUDA usable: {})\n", TORCH_VERSION,
+               info["libtorch_built_with_cuda"].get<bool>() ? "yes" : "no", at::hasCUDA() ? "yes" : "no");
     fmt::print("OpenCV {}\n", CV_VERSION);
     fmt::print("CUDA kernels compiled: {} (nvcc {}), runtime {}, driver {}\n",
                slime::kernels::compiled_with_cuda() ? "yes" : "no", SLIME_CUDA_COMPILER_VERSION,

@@ -71,7 +71,8 @@ void register_inspect(CLI::App& app) {
   auto path = std::make_shared<std::string>();
   auto overrides = std::make_shared<std::vector<std::string>>();
   cmd->add_option("path", *path, "A .safetensors file, an index, or a checkpoint directory")->required();
-  auto* json = cmd->add_flag("--json", "Print one JSON object");
+  // Not add_flag(name, "text"): in C++20 (LibTorch 2.x forces it) CLI11 2.3 finds that ambiguous.
+  auto* json = cmd->add_flag("--json")->description("Print one JSON object");
   cmd->add_option("--set", *overrides, "Config override key=value (repeatable)");
   cmd->callback([path, overrides, json] {
     const nlohmann::json info = inspect(*path, *overrides);

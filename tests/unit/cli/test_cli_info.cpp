@@ -16,6 +16,11 @@ TEST(CliInfo, JsonNamesVersionsDevicesAndThreads) {
   ASSERT_GE(info.at("devices").size(), 1u);
   EXPECT_EQ(info["devices"][0].at("device"), "cpu");
   EXPECT_GE(info["devices"][0].at("threads").get<int>(), 1);
+  // Usable CUDA implies a LibTorch built with it.
+  ASSERT_TRUE(info.at("libtorch_built_with_cuda").is_boolean());
+  if (info.at("libtorch_cuda").get<bool>()) {
+    EXPECT_TRUE(info.at("libtorch_built_with_cuda").get<bool>());
+  }
   // A CPU-only LibTorch can see no CUDA device, whatever the kernels library finds.
   if (!info.at("libtorch_cuda").get<bool>()) {
     EXPECT_EQ(info.at("libtorch_cuda_devices").get<int>(), 0);

@@ -43,6 +43,18 @@ constexpr double kFp32RelTol = 1e-5;
 // The sin-cos tables are fp16-rounded on both sides (upstream stores them fp16); float32 sin/cos in
 // libm vs numpy can differ by an ulp, which may flip one fp16 rounding: one fp16 ulp at |v| <= 1.
 constexpr double kSinCosTol = 1.0 / 1024;
+// The goldens come from torch 1.13. LibTorch 2.x's fp32 bicubic (the key-table resize, §5) differs
+// in the last bits, which can flip one fp16-rounded key-table entry by one fp16 ulp (measured on
+// 2.15: 4.7e-4 in `odd.pos_k`); attention carries that into the outputs at <= ~1.5e-5 (measured
+// 1.47e-5 in `odd.out`). Key tables then get one fp16 ulp and everything else 5e-5 — still 6x
+// below the smallest real bug (3e-4, above). On 1.13 (the golden's torch) both stay exact.
+#if TORCH_VERSION_MAJOR >= 2
+constexpr double kKeyTableTol = kSinCosTol;
+constexpr double kAfterKeyTableRelTol = 5e-5;
+#else
+constexpr double kKeyTableTol = kFp32RelTol;
+constexpr double kAfterKeyTableRelTol = kFp32RelTol;
+#endif
 
 // bf16 (the CPU half type LibTorch 1.13 supports; fp16 kernels are GPU-only there): 8 mantissa
 // bits (unit roundoff 2^-9 ~ 2e-3) on weights, inputs and every op output, compounded over
@@ -85,7 +97,8 @@ void expect_dumps_match(const NamedTensors& dumps, const std::string& golden_pre
     const std::string dump_name = keep_prefix ? name : name.substr(golden_prefix.size());
     auto it = by_name.find(dump_name);
     ASSERT_NE(it, by_name.end()) << "C++ does not dump '" << dump_name << "'";
-    expect_close(name, it->second, g(name), kFp32RelTol);
+    const bool key_table = name.size() >= 5 && name.compare(name.size() - 5, 5, "pos_k") == 0;
+    expect_close(name, it->second, g(name), key_table ? kKeyTableTol : kAfterKeyTableRelTol);
     ++compared;
   }
   EXPECT_GT(compared, 0) << "no golden tensors under " << golden_prefix;
