@@ -1,4 +1,7 @@
 // slime info: versions (slime, LibTorch, OpenCV, CUDA), devices, threads, BLAS.
+#include <filesystem>
+#include <fstream>
+#include <set>
 #include <string>
 
 #include <ATen/Parallel.h>
@@ -16,6 +19,34 @@
 
 namespace slime::cli {
 namespace {
+
+// The BLAS actually loaded: Debian's LibTorch links the generic libblas.so.3, which the
+// alternatives system points at OpenBLAS, BLIS or the reference BLAS (~40x slower), so the build
+// config ("BLAS_INFO=generic") cannot tell. The mapped files of this process can.
+nlohmann::json loaded_blas() {
+  std::ifstream maps("/proc/self/maps");
+  std::set<std::string> paths;
+  std::string line;
+  while (std::getline(maps, line)) {
+    const size_t slash = line.find('/');
+    if (slash == std::string::npos) continue;
+    const std::string path = line.substr(slash);
+    const std::string file = std::filesystem::path(path).filename().string();
+    if (file.find("blas") != std::string::npos || file.find("mkl") != std::string::npos) {
+      std::error_code ec;
+      const auto real = std::filesystem::canonical(path, ec);
+      paths.insert(ec ? path : real.string());
+    }
+  }
+  std::string kind = "none found";
+  for (const auto& p : paths) {
+    if (p.find("openblas") != std::string::npos) kind = "OpenBLAS";
+    else if (p.find("mkl") != std::string::npos) kind = "MKL";
+    else if (p.find("blis") != std::string::npos) kind = "BLIS";
+    else if (kind == "none found") kind = "reference BLAS (slow: install libopenblas-dev)";
+  }
+  return {{"kind", kind}, {"libraries", std::vector<std::string>(paths.begin(), paths.end())}};
+}
 
 nlohmann::json collect_info() {
   nlohmann::json info;
@@ -43,7 +74,7 @@ nlohmann::json collect_info() {
   info["libtorch_cuda_devices"] = torch::cuda::is_available() ? torch::cuda::device_count() : 0;
   // at::get_parallel_info() names the OpenMP/MKL threading and the BLAS LibTorch was built with.
   info["parallel"] = at::get_parallel_info();
-  info["blas"] = at::globalContext().hasMKL() ? "MKL" : (at::globalContext().hasOpenMP() ? "OpenBLAS/OpenMP (see config)" : "reference");
+  info["blas"] = loaded_blas();
   info["torch_build_config"] = at::show_config();
   return info;
 }
@@ -68,6 +99,8 @@ void register_info(CLI::App& app) {
                slime::kernels::compiled_with_cuda() ? "yes" : "no", SLIME_CUDA_COMPILER_VERSION,
                info["cuda_runtime"].get<std::string>(), info["cuda_driver"].get<std::string>());
     for (const auto& d : info["devices"]) fmt::print("device: {}\n", d.dump());
+    fmt::print("BLAS: {} ({})\n", info["blas"]["kind"].get<std::string>(),
+               fmt::join(info["blas"]["libraries"].get<std::vector<std::string>>(), ", "));
     fmt::print("{}", info["parallel"].get<std::string>());
   });
 }

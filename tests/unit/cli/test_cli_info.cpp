@@ -12,6 +12,9 @@ TEST(CliInfo, JsonNamesVersionsDevicesAndThreads) {
   EXPECT_FALSE(info.at("slime").get<std::string>().empty());
   EXPECT_FALSE(info.at("libtorch").get<std::string>().empty());
   EXPECT_FALSE(info.at("opencv").get<std::string>().empty());
+  // The BLAS really loaded is named (Debian's LibTorch links the generic libblas.so.3).
+  EXPECT_FALSE(info.at("blas").at("kind").get<std::string>().empty());
+  ASSERT_TRUE(info.at("blas").at("libraries").is_array());
   ASSERT_TRUE(info.at("devices").is_array());
   ASSERT_GE(info.at("devices").size(), 1u);
   EXPECT_EQ(info["devices"][0].at("device"), "cpu");
