@@ -15,20 +15,15 @@ question="What is written on the sign in the top left corner?"
 echo "== slime info"
 $slime info
 echo
-echo "== Vicuna v1 prompt, slow Llama-2 tokenizer (as LLaVA-family Vicuna models run it)"
-vicuna="A chat between a curious user and an artificial intelligence assistant. The assistant gives helpful, detailed, and polite answers to the user's questions. USER: <image>
-$question ASSISTANT:"
-$slime tokenize --tokenizer $data/tokenizers/llama2 --flavor slow --add-special --json --text "$vicuna"
+echo "== Vicuna v1 template, slow Llama-2 tokenizer (as LLaVA-family Vicuna models run it); -200 = <image>"
+$slime tokenize --tokenizer $data/tokenizers/llama2 --template vicuna_v1 --json --question "<image>
+$question"
 echo
-echo "== Llama-3 prompt, byte-level BPE"
-llama3="<|start_header_id|>user<|end_header_id|>
-
-<image>
-$question<|eot_id|><|start_header_id|>assistant<|end_header_id|>
-
-"
-ids=$($slime tokenize --tokenizer $data/tokenizers/llama3 --add-special --text "$llama3")
-echo "ids: $ids"
+echo "== Llama-3 template, byte-level BPE; decoded back without the image id"
+$slime tokenize --tokenizer $data/tokenizers/llama3 --template llama3 --json --question "<image>
+$question"
+ids=$($slime tokenize --tokenizer $data/tokenizers/llama3 --add-special --text "$question")
+echo "question ids: $ids"
 echo "decoded: $($slime tokenize --tokenizer $data/tokenizers/llama3 --decode "$ids")"
 echo
 echo "== SliME preprocessing plan (UHD grid, aspect fit, crops) of an 800x600 image"
