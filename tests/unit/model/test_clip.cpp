@@ -20,6 +20,8 @@
 #include "engine/io/torch_tensors.h"
 #include "engine/model/clip.h"
 
+#include "tests/unit/model/tensor_diff.h"
+
 namespace fs = std::filesystem;
 using slime::Error;
 using slime::ErrorCode;
@@ -43,18 +45,8 @@ constexpr double kCudaFp32RelTol = 5e-3;
 
 const fs::path kDataDir = fs::path(SLIME_SOURCE_DIR) / "tests/data/clip";
 
-// Error relative to the reference's scale: max|a - b| / max|b| (per-element relative error is
-// meaningless near zero crossings).
-struct Diff {
-  double max_abs;
-  double rel;
-};
-Diff diff(const at::Tensor& actual, const at::Tensor& expected) {
-  EXPECT_EQ(actual.sizes(), expected.sizes());
-  const at::Tensor a = actual.to(at::kDouble), b = expected.to(at::kDouble);
-  const double max_abs = (a - b).abs().max().item<double>();
-  return {max_abs, max_abs / b.abs().max().item<double>()};
-}
+using slime::test::Diff;
+using slime::test::diff;
 
 struct Rung {
   std::string name;

@@ -22,6 +22,8 @@
 #include "engine/runtime/generate.h"
 #include "engine/runtime/kv_cache.h"
 
+#include "tests/unit/model/tensor_diff.h"
+
 namespace fs = std::filesystem;
 using slime::Error;
 using slime::ErrorCode;
@@ -47,16 +49,8 @@ constexpr double kCudaLogitsRelTol = 1e-4;
 
 const fs::path kDataDir = fs::path(SLIME_SOURCE_DIR) / "tests/data/llama";
 
-struct Diff {
-  double max_abs;
-  double rel;  // max|a - b| / max|b|
-};
-Diff diff(const at::Tensor& actual, const at::Tensor& expected) {
-  EXPECT_EQ(actual.sizes(), expected.sizes());
-  const at::Tensor a = actual.to(at::kDouble), b = expected.to(at::kDouble);
-  const double max_abs = (a - b).abs().max().item<double>();
-  return {max_abs, max_abs / b.abs().max().item<double>()};
-}
+using slime::test::Diff;
+using slime::test::diff;
 
 // config.json as HF writes it; parsed here because io::load_model_config reads LLaVA configs.
 slime::io::LlmConfig read_config(const fs::path& file) {
