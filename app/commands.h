@@ -9,5 +9,6 @@ void register_info(CLI::App& app);
 void register_tokenize(CLI::App& app);
 void register_inspect(CLI::App& app);
 void register_preprocess(CLI::App& app);
+void register_init_model(CLI::App& app);
 
 }  // namespace slime::cli

@@ -323,8 +323,15 @@ ModelConfig parse_model_config(const json& config, const std::string& source) {
     v.name = top.string("mm_vision_tower", "");
     if (v.name.empty())
       top.fail(ErrorCode::kUnsupported, "mm_vision_tower", "missing: not a LLaVA/SliME multimodal config");
-    v.clip = builtin_tower(v.name);
-    if (v.clip) v.clip_source = "builtin";
+    if (top.has("mm_vision_config")) {
+      // The tower's own CLIPVisionConfig fields, for towers that are not a known openai CLIP
+      // (the random models of `slime init-model`; a tower stored inside the checkpoint).
+      v.clip = parse_clip(top.child("mm_vision_config"));
+      v.clip_source = "mm_vision_config";
+    } else {
+      v.clip = builtin_tower(v.name);
+      if (v.clip) v.clip_source = "builtin";
+    }
     v.select_layer = top.integer("mm_vision_select_layer", v.select_layer);
     v.select_feature = top.choice("mm_vision_select_feature", v.select_feature, {"patch", "cls_patch"});
     if (!top.has("mm_hidden_size") && !v.clip)

@@ -123,6 +123,26 @@ TEST(ModelConfig, UpstreamDefaultsForAbsentKeys) {
   EXPECT_FALSE(c.use_global_only || c.use_local_only);
 }
 
+TEST(ModelConfig, FlatLayoutTowerArchitectureFromMmVisionConfig) {
+  // A tower that is no known openai CLIP (e.g. `slime init-model`'s, stored inside the checkpoint)
+  // carries its architecture under "mm_vision_config"; it is validated like a CLIP config.json.
+  nlohmann::json j = {{"model_type", "llava_llama"},
+                      {"mm_vision_tower", "model.vision_tower.vision_tower.vision_model."},
+                      {"mm_hidden_size", 128},
+                      {"mm_vision_config", {{"hidden_size", 128}, {"intermediate_size", 512}, {"num_hidden_layers", 2},
+                                            {"num_attention_heads", 2}, {"image_size", 336}, {"patch_size", 14}}}};
+  ModelConfig c = parse_model_config(j, "tiny.json");
+  ASSERT_TRUE(c.vision.clip.has_value());
+  EXPECT_EQ(c.vision.clip_source, "mm_vision_config");
+  EXPECT_EQ(c.vision.clip->num_hidden_layers, 2);
+  EXPECT_EQ(c.vision.clip->hidden_size, 128);
+  j["mm_vision_config"]["patch_size"] = 15;  // 336 is not a multiple of 15
+  EXPECT_THROW(parse_model_config(j, "tiny.json"), slime::Error);
+  j["mm_vision_config"]["patch_size"] = 14;
+  j["mm_hidden_size"] = 64;  // disagrees with the tower's width
+  EXPECT_THROW(parse_model_config(j, "tiny.json"), slime::Error);
+}
+
 TEST(ModelConfig, KindRule) {
   auto kind = [](nlohmann::json extra) {
     nlohmann::json j = {{"model_type", "llava_llama"}, {"mm_vision_tower", "openai/clip-vit-large-patch14-336"}};

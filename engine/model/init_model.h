@@ -1,0 +1,57 @@
+// Seeded random SliME / LLaVA checkpoints for tests and benchmarks without released weights:
+// `slime init-model` writes OUT/config.json (flat llava layout, io::load_model_config reads it),
+// OUT/model.safetensors (every tensor under the upstream key names, model.md §10.3, the CLIP tower
+// included under clip_weights_prefix(kSlimeCheckpoint)) and copies the tokenizer files.
+//
+// config.json notes:
+//  - mm_vision_tower is the tower's key prefix inside model.safetensors, which is no hub name the
+//    config loader knows, so the tower's architecture is written as an extra key
+//    "mm_vision_config" (HF CLIPVisionConfig fields), which io::load_model_config reads into
+//    vision.clip.
+//  - seperator is the tokenizer's id of "▁," (SentencePiece) or "," (byte-level BPE) (§8.1).
+//
+// Initialisation (torch::manual_seed(seed), then the parameters in state-dict order): N(0, 0.02)
+// for weights and embeddings, 1 for LayerNorm/RMSNorm weights, 0 for biases, the fixed sin-cos
+// table for the resamplers' pos_embed. The same options give byte-identical files.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/io/model_config.h"
+
+namespace slime::model {
+
+enum class InitKind { kSlime, kLlava };
+InitKind parse_init_kind(const std::string& name);  // "slime" | "llava", else kInvalidArgument
+
+struct InitModelOptions {
+  InitKind kind = InitKind::kSlime;
+  std::string preset = "tiny";  // tiny | small | 7b-shape (the release shapes: never allocate in tests)
+  uint64_t seed = 0;
+  std::string out_dir;
+  std::string tokenizer_dir;  // a folder with tokenizer.json (+ tokenizer_config.json, tokenizer.model)
+};
+
+struct InitModelReport {
+  std::string config_path, weights_path;
+  int64_t tensors = 0;
+  int64_t parameters = 0;
+  int64_t vocab_size = 0;
+  int64_t seperator = -1;  // -1 for llava (no separator)
+  std::vector<std::string> copied;  // tokenizer files copied
+};
+
+// The config.json init_model writes (no files touched). kInvalidArgument for an unknown preset,
+// kNotFound / kFormat for the tokenizer.
+nlohmann::json init_model_config(const InitModelOptions& options);
+
+InitModelReport init_model(const InitModelOptions& options);
+
+// The CLIP architecture the loader resolved (vision.clip: "mm_vision_config", a nested
+// "vision_config" or a known openai tower); kInvalidArgument when it has none.
+io::ClipVisionConfig init_model_clip_config(const io::ModelConfig& config);
+
+}  // namespace slime::model
