@@ -128,7 +128,8 @@ LoadReport load_state_dict(torch::nn::Module& module, const Checkpoint& checkpoi
   std::vector<std::string> unexpected;
   for (const std::string& name : checkpoint.names()) {
     if (name.compare(0, options.prefix.size(), options.prefix) != 0 || consumed.count(name)) continue;
-    if (options.strict && !ignored(name))
+    const bool skippable = ignored(name) || (options.may_skip && options.may_skip(name.substr(options.prefix.size())));
+    if (options.strict && !skippable)
       unexpected.push_back(name);
     else
       report.ignored.push_back(name);

@@ -2,6 +2,7 @@
 // at::Tensor -> writer buffers, and state-dict loading into torch::nn::Module. Uses only APIs that
 // LibTorch 1.13 and 2.x share (model.md §12.3).
 #pragma once
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -46,6 +47,10 @@ struct LoadOptions {
   // Names ending in these are skipped both ways: inv_freq is non-persistent in HF 4.37 but older
   // files carry it (model.md §10.3).
   std::vector<std::string> ignore_suffixes = {"rotary_emb.inv_freq"};
+  // With strict: an unused tensor under PREFIX for which this answers true (given its name without
+  // the prefix) goes to LoadReport::ignored instead of being an error — e.g. the layers a tower
+  // truncated at its select layer never builds, or the vision tensors beside an LLM.
+  std::function<bool(const std::string& name)> may_skip;
 };
 
 struct LoadReport {
