@@ -36,8 +36,6 @@ double lowest_of(at::ScalarType type) {
   }
 }
 
-std::string shape_of(const at::Tensor& t) { return fmt::format("[{}]", fmt::join(t.sizes(), ", ")); }
-
 }  // namespace
 
 LlamaLinearImpl::LlamaLinearImpl(int64_t in, int64_t out, const at::TensorOptions& options) {
@@ -207,7 +205,7 @@ at::Tensor LlamaForCausalLMImpl::forward(const at::Tensor& inputs_embeds, const 
                                          const LlmDumpFn& dump) {
   torch::NoGradGuard no_grad;
   if (inputs_embeds.dim() != 3 || inputs_embeds.size(2) != config_.hidden_size)
-    throw_error(ErrorCode::kShape, "Llama inputs_embeds: shape {}, expected [B, S, {}]", shape_of(inputs_embeds),
+    throw_error(ErrorCode::kShape, "Llama inputs_embeds: shape {}, expected [B, S, {}]", io::shape_str(inputs_embeds.sizes()),
                 config_.hidden_size);
   const int64_t b = inputs_embeds.size(0), s = inputs_embeds.size(1), past = cache.length(), total = past + s;
   if (s == 0) throw_error(ErrorCode::kShape, "Llama inputs_embeds: empty sequence");
@@ -215,10 +213,10 @@ at::Tensor LlamaForCausalLMImpl::forward(const at::Tensor& inputs_embeds, const 
     throw_error(ErrorCode::kShape, "Llama: batch {} / {} layers do not match the KV cache's batch {} / {} layers", b,
                 config_.num_hidden_layers, cache.batch(), cache.layers());
   if (positions.sizes() != at::IntArrayRef{b, s})
-    throw_error(ErrorCode::kShape, "Llama positions: shape {}, expected [{}, {}]", shape_of(positions), b, s);
+    throw_error(ErrorCode::kShape, "Llama positions: shape {}, expected [{}, {}]", io::shape_str(positions.sizes()), b, s);
   if (attention_mask.sizes() != at::IntArrayRef{b, total})
     throw_error(ErrorCode::kShape, "Llama attention_mask: shape {}, expected [{}, {}] (cached {} + new {} slots)",
-                shape_of(attention_mask), b, total, past, s);
+                io::shape_str(attention_mask.sizes()), b, total, past, s);
 
   const at::Device dev = device();
   const at::Tensor pos = positions.to(dev, at::kLong);
