@@ -4,12 +4,16 @@
 #                            system site-packages so Debian's python3-torch (1.13) is usable.
 #   $SLIME_REF_VENV-tok-new  a current `tokenizers` only (it honours `ignore_merges`, see
 #                            tests/data/tokenizers/SOURCE.md).
+#   $SLIME_REF_VENV-next     transformers 4.40.2 over the same python3-torch 1.13: LLaVA-NeXT
+#                            (LlavaNextForConditionalGeneration, LlavaNextImageProcessor) needs >= 4.39,
+#                            and 4.40 is still happy with torch 1.13.
 set -euo pipefail
 VENV="${SLIME_REF_VENV:-$HOME/.cache/slime-bench/venv}"
 PY=/usr/bin/python3  # Debian's interpreter: its site-packages hold python3-torch
 [[ -x $PY ]] || PY=python3
 PINS=(transformers==4.37.2 tokenizers==0.15.1 sentencepiece protobuf safetensors)
 NEW_PINS=(tokenizers==0.23.3)
+NEXT_PINS=(transformers==4.40.2 sentencepiece protobuf safetensors)
 
 ensure() {  # ensure VENV_DIR VENV_ARGS... -- PACKAGES...
   local dir=$1; shift
@@ -21,4 +25,5 @@ ensure() {  # ensure VENV_DIR VENV_ARGS... -- PACKAGES...
 
 ensure "$VENV" --system-site-packages -- "${PINS[@]}"
 ensure "$VENV-tok-new" -- "${NEW_PINS[@]}"
-echo "reference venvs ready: $VENV $VENV-tok-new"
+ensure "$VENV-next" --system-site-packages -- "${NEXT_PINS[@]}"
+echo "reference venvs ready: $VENV $VENV-tok-new $VENV-next"
