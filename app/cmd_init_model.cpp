@@ -42,7 +42,7 @@ void run_init_model(const InitModelFlags& f) {
 void register_init_model(CLI::App& app) {
   auto flags = std::make_shared<InitModelFlags>();
   auto* cmd = app.add_subcommand("init-model", "Write a seeded random SliME/LLaVA checkpoint (tiny/small presets)");
-  cmd->add_option("--kind", flags->kind, "slime | llava")->check(CLI::IsMember({"slime", "llava"}));
+  cmd->add_option("--kind", flags->kind, "slime | llava | llava_next")->check(CLI::IsMember({"slime", "llava", "llava_next"}));
   cmd->add_option("--preset", flags->preset, "tiny | small | 7b-shape (7b-shape allocates ~7B parameters)")
       ->check(CLI::IsMember({"tiny", "small", "7b-shape"}));
   cmd->add_option("--seed", flags->seed, "torch::manual_seed for the initialisation");

@@ -10,5 +10,6 @@ void register_tokenize(CLI::App& app);
 void register_inspect(CLI::App& app);
 void register_preprocess(CLI::App& app);
 void register_init_model(CLI::App& app);
+void register_generate(CLI::App& app);
 
 }  // namespace slime::cli

@@ -97,7 +97,7 @@ LoadReport load_state_dict(torch::nn::Module& module, const Checkpoint& checkpoi
   LoadReport report;
   std::set<std::string> consumed;
   for (auto& [name, target] : targets) {
-    const std::string key = options.prefix + name;
+    const std::string key = options.prefix + (options.rename ? options.rename(name) : name);
     const TensorView* view = checkpoint.find(key);
     if (view == nullptr) {
       if (ignored(key)) continue;

@@ -51,6 +51,10 @@ struct LoadOptions {
   // the prefix) goes to LoadReport::ignored instead of being an error — e.g. the layers a tower
   // truncated at its select layer never builds, or the vision tensors beside an LLM.
   std::function<bool(const std::string& name)> may_skip;
+  // Checkpoint name (below PREFIX) of a module parameter/buffer name, for layouts whose key names
+  // differ from the module's, e.g. HF's multi_modal_projector.linear_1 for the projector's "0".
+  // Null: the names are equal.
+  std::function<std::string(const std::string& module_name)> rename;
 };
 
 struct LoadReport {

@@ -117,7 +117,7 @@ io::LoadReport load_projector(Projector& projector, const io::Checkpoint& checkp
                               const std::string& prefix) {
   const ProjectorOptions& mode = projector->options();
   for (const auto& item : projector->named_parameters(/*recurse=*/true)) {
-    const std::string key = prefix + item.key();
+    const std::string key = prefix + (options.rename ? options.rename(item.key()) : item.key());
     if (checkpoint.find(key) == nullptr)
       throw_error(ErrorCode::kNotFound, "{}: projector mode {} needs '{}', which the checkpoint lacks (it holds {})",
                   checkpoint.path(), mode.mode_name(), key, describe_projector(checkpoint, prefix));

@@ -15,6 +15,7 @@ const char* clip_weights_prefix(ClipWeights source) {
   switch (source) {
     case ClipWeights::kClipRepo: return "vision_model.";
     case ClipWeights::kSlimeCheckpoint: return "model.vision_tower.vision_tower.vision_model.";
+    case ClipWeights::kHfLlava: return "vision_tower.vision_model.";
   }
   throw_error(ErrorCode::kInternal, "unknown ClipWeights value {}", static_cast<int>(source));
 }

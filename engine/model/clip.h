@@ -35,6 +35,8 @@ enum class ClipWeights {
   // The frozen copy inside SliME shards (model.md §10.3, unverified that releases carry it):
   // "model.vision_tower.vision_tower.vision_model."
   kSlimeCheckpoint,
+  // HF LlavaForConditionalGeneration / LlavaNextForConditionalGeneration: "vision_tower.vision_model."
+  kHfLlava,
 };
 const char* clip_weights_prefix(ClipWeights source);
 

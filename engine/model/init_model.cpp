@@ -163,12 +163,58 @@ int64_t parameter_count(const std::vector<std::pair<std::string, at::Tensor>>& t
 InitKind parse_init_kind(const std::string& name) {
   if (name == "slime") return InitKind::kSlime;
   if (name == "llava") return InitKind::kLlava;
-  throw_error(ErrorCode::kInvalidArgument, "init-model: unknown kind '{}' (slime, llava)", name);
+  if (name == "llava_next") return InitKind::kLlavaNext;
+  throw_error(ErrorCode::kInvalidArgument, "init-model: unknown kind '{}' (slime, llava, llava_next)", name);
 }
+
+namespace {
+
+// LLaVA-NeXT in HF's LlavaNextForConditionalGeneration layout (transformers 4.40 config and keys),
+// so that HF itself loads the directory (the speed comparison runs both on the same weights). The
+// vocabulary gets 64 extra rows and <image> is the first of them, as llava-hf/llava-v1.6-vicuna-7b-hf.
+json llava_next_config(const Preset& p, const TokenizerInfo& tok, const InitModelOptions& o) {
+  json text = {{"model_type", "llama"},
+               {"hidden_size", p.hidden},
+               {"intermediate_size", p.intermediate},
+               {"num_hidden_layers", p.layers},
+               {"num_attention_heads", p.heads},
+               {"num_key_value_heads", p.kv_heads},
+               {"vocab_size", tok.vocab_size + 64},
+               {"max_position_embeddings", 4096},
+               {"rms_norm_eps", 1e-5},
+               {"rope_theta", 10000.0},
+               {"rope_scaling", nullptr},
+               {"hidden_act", "silu"},
+               {"tie_word_embeddings", false},
+               {"bos_token_id", tok.bos ? json(*tok.bos) : json(nullptr)},
+               {"eos_token_id", tok.eos ? json(*tok.eos) : json(nullptr)},
+               {"pad_token_id", tok.pad ? json(*tok.pad) : json(nullptr)},
+               {"torch_dtype", "float32"}};
+  json vision = io::to_json(p.clip);
+  vision["model_type"] = "clip_vision_model";
+  vision["projection_dim"] = 768;
+  const int64_t s = p.clip.image_size;
+  return {{"architectures", json::array({"LlavaNextForConditionalGeneration"})},
+          {"model_type", "llava_next"},
+          {"torch_dtype", "float32"},
+          {"ignore_index", -100},
+          {"image_token_index", tok.vocab_size},
+          {"projector_hidden_act", "gelu"},
+          {"vision_feature_layer", -2},
+          {"vision_feature_select_strategy", "default"},
+          {"image_grid_pinpoints", json::array({{s, 2 * s}, {2 * s, s}, {2 * s, 2 * s}, {3 * s, s}, {s, 3 * s}})},
+          {"tie_word_embeddings", false},
+          {"text_config", text},
+          {"vision_config", vision},
+          {"init_model", {{"kind", "llava_next"}, {"preset", o.preset}, {"seed", o.seed}}}};
+}
+
+}  // namespace
 
 json init_model_config(const InitModelOptions& o) {
   const Preset p = make_preset(o.preset);
   const TokenizerInfo tok = read_tokenizer(o.tokenizer_dir);
+  if (o.kind == InitKind::kLlavaNext) return llava_next_config(p, tok, o);
   const bool slime = o.kind == InitKind::kSlime;
   json c = {
       {"architectures", json::array({"LlavaLlamaForCausalLM"})},
@@ -258,7 +304,8 @@ InitModelReport init_model(const InitModelOptions& o) {
 
   // CLIP: every layer (select_layer -1 builds them all) plus post_layernorm, as the HF
   // CLIPVisionModel state dict has them.
-  const std::string clip_prefix = clip_weights_prefix(ClipWeights::kSlimeCheckpoint);
+  const bool hf = o.kind == InitKind::kLlavaNext;
+  const std::string clip_prefix = clip_weights_prefix(hf ? ClipWeights::kHfLlava : ClipWeights::kSlimeCheckpoint);
   {
     ClipTowerOptions all_layers;
     all_layers.select_layer = -1;
@@ -272,7 +319,17 @@ InitModelReport init_model(const InitModelOptions& o) {
   // Projector (gated: shared MLP + R576 + w_gate; mlp2x_gelu: the MLP alone).
   const ProjectorOptions projector_options = ProjectorOptions::from_config(config);
   Projector projector(projector_options);
-  init_and_collect(*projector, kProjectorPrefix, tensors);
+  if (hf) {  // HF names the MLP's layers linear_1 / linear_2
+    std::vector<std::pair<std::string, at::Tensor>> mlp;
+    init_and_collect(*projector, "", mlp);
+    for (auto& [name, t] : mlp)
+      tensors.emplace_back("multi_modal_projector.linear_" + std::string(name[0] == '0' ? "1" : "2") + name.substr(1), t);
+    // LlavaNextForConditionalGeneration: randn(D) * 1/sqrt(D)
+    const double std_dev = 1.0 / std::sqrt(static_cast<double>(config.llm.hidden_size));
+    tensors.emplace_back("image_newline", torch::randn({config.llm.hidden_size}) * std_dev);
+  } else {
+    init_and_collect(*projector, kProjectorPrefix, tensors);
+  }
   if (projector_options.gated()) {  // upstream saves w_noise too (zeros at init, unused at eval)
     tensors.emplace_back(std::string(kProjectorPrefix) + "w_noise", torch::zeros({projector_options.vision_dim, 2}));
   }
@@ -286,7 +343,7 @@ InitModelReport init_model(const InitModelOptions& o) {
   // LLM: model.embed_tokens, model.layers.*, model.norm, lm_head.
   {
     LlamaForCausalLM llm(config.llm, at::kFloat);
-    init_and_collect(*llm, "", tensors);
+    init_and_collect(*llm, hf ? "language_model." : "", tensors);
   }
 
   std::sort(tensors.begin(), tensors.end(), [](const auto& a, const auto& b) { return a.first < b.first; });

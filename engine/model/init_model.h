@@ -24,8 +24,9 @@
 
 namespace slime::model {
 
-enum class InitKind { kSlime, kLlava };
-InitKind parse_init_kind(const std::string& name);  // "slime" | "llava", else kInvalidArgument
+enum class InitKind { kSlime, kLlava, kLlavaNext };
+// "slime" | "llava" | "llava_next" (HF LlavaNextForConditionalGeneration layout), else kInvalidArgument
+InitKind parse_init_kind(const std::string& name);
 
 struct InitModelOptions {
   InitKind kind = InitKind::kSlime;
