@@ -223,3 +223,46 @@ TEST(Vlm, MissingTokenizerIsNamed) {
     EXPECT_NE(std::string(e.what()).find("tokenizer.json"), std::string::npos) << e.what();
   }
 }
+
+TEST(Vlm, BatchedMultimodalPromptsEqualSingleRuns) {
+  // Left padding with correct masks and positions: a prompt's greedy tokens do not depend on what
+  // it is batched with (prompts of 76, 60, 47 rows here).
+  Vlm vlm = load_vlm((kData / "llava_next_hf").string(), ids_only());
+  const nlohmann::json meta = read_json(kData / "llava_next_hf/golden.json");
+  const io::Checkpoint g = io::Checkpoint::open((kData / "llava_next_hf/golden.safetensors").string());
+  std::vector<PreparedPrompt> prompts;
+  for (size_t k = 0; k < 3; ++k) {
+    const image::RgbImage img =
+        image::read_image((fs::path(SLIME_SOURCE_DIR) / meta["samples"][k].at("image").get<std::string>()).string());
+    prompts.push_back(prepare_prompt(vlm, ids_with_placeholder(golden(g, fmt::format("sample{}.input_ids", k)), 511), &img));
+  }
+  runtime::GenerateOptions o;
+  o.max_new_tokens = 8;
+  const runtime::GenerateResult batch = generate_prepared(vlm, prompts, o);
+  ASSERT_EQ(batch.sequences.size(), 3u);
+  for (size_t k = 0; k < 3; ++k) EXPECT_EQ(batch.sequences[k].tokens, greedy8(vlm, prompts[k])) << "prompt " << k;
+}
+
+TEST(Vlm, Bf16FollowsFp32) {
+  // bf16 keeps 8 significant bits (relative rounding 2^-9 per op); through CLIP, two resamplers,
+  // the selector and 2 LLM layers the last logits stay within a few percent of fp32. 0.1 of the
+  // logits' scale catches a broken bf16 path (garbage or a wrong cast) without flaking on rounding.
+  constexpr double kBf16RelTol = 0.1;
+  const image::RgbImage img = image::read_image((kData / "image/inputs/synth_800x600.png").string());
+  const std::vector<int32_t> ids = {1, 30, 40, 50, text::kImageTokenId, 13, 77, 88, 99, 120};
+  Vlm fp32 = load_vlm((kData / "slime_model").string(), ids_only());
+  VlmLoadOptions o = ids_only();
+  o.dtype = at::kBFloat16;
+  Vlm bf16 = load_vlm((kData / "slime_model").string(), o);
+  EXPECT_EQ(bf16.vision_dtype, at::kBFloat16);
+  const PreparedPrompt a = prepare_prompt(fp32, ids, &img), b = prepare_prompt(bf16, ids, &img);
+  EXPECT_EQ(b.inputs_embeds.scalar_type(), at::kBFloat16);
+  EXPECT_EQ(a.visual.local_before, b.visual.local_before);
+  const at::Tensor la = all_logits(fp32, a.inputs_embeds), lb = all_logits(bf16, b.inputs_embeds);
+  if (a.inputs_embeds.size(0) == b.inputs_embeds.size(0)) {  // the selector may keep another count in bf16
+    const double rel = diff(lb[lb.size(0) - 1].to(at::kFloat), la[la.size(0) - 1]).rel;
+    EXPECT_LT(rel, kBf16RelTol);
+    fmt::print("bf16 vs fp32: last logits rel err {:.3f}, kept {} vs {}\n", rel, b.visual.local_after, a.visual.local_after);
+  }
+  EXPECT_TRUE(torch::isfinite(lb).all().item<bool>());
+}
