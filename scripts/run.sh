@@ -2,8 +2,9 @@
 # The main job on the embedded default: sets everything up (scripts/setup.sh), then runs what the
 # engine can do end to end today: build/device info, the Vicuna and Llama-3 templated prompts of
 # model.md §9.2 tokenised with the committed tokenizers (ids, then decoded back), SliME's
-# high-resolution preprocessing plan of a committed image, and an inspection of a committed
-# (tiny, HF-layout) CLIP vision tower checkpoint.
+# high-resolution preprocessing plan of a committed image, an inspection of a committed (tiny,
+# HF-layout) CLIP vision tower checkpoint, then a seeded random tiny SliME and LLaVA-NeXT answering
+# a question about that image (random weights: the answers are noise, the pipeline is real).
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 "$repo/scripts/setup.sh"
@@ -31,3 +32,11 @@ $slime preprocess --image $data/image/inputs/synth_800x600.png
 echo
 echo "== A tiny HF-layout CLIP vision tower checkpoint"
 $slime inspect $data/clip/grid3
+echo
+echo "== slime generate: tiny random SliME and LLaVA-NeXT (init-model, seed 0) on the same image"
+models=out/run_models
+for kind in slime llava_next; do
+  $slime init-model --kind $kind --preset tiny --seed 0 --out $models/$kind > /dev/null
+  $slime generate --model $models/$kind --image $data/image/inputs/synth_800x600.png --prompt "$question" \
+    --max-new-tokens 8 --json
+done
