@@ -10,6 +10,7 @@ void register_tokenize(CLI::App& app);
 void register_inspect(CLI::App& app);
 void register_preprocess(CLI::App& app);
 void register_init_model(CLI::App& app);
+void register_hires_detail(CLI::App& app);
 void register_generate(CLI::App& app);
 
 }  // namespace slime::cli

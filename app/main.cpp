@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   slime::cli::register_inspect(app);
   slime::cli::register_preprocess(app);
   slime::cli::register_init_model(app);
+  slime::cli::register_hires_detail(app);
   slime::cli::register_generate(app);
   try {
     app.parse(argc, argv);

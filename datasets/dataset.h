@@ -1,0 +1,51 @@
+// What loading a benchmark yields besides the samples: the content hash of the files read and
+// per-error-type counts. Samples are streamed to a sink one at a time, so a 200k-row TSV never
+// sits in memory; load_all() collects them for small sets and tests.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "datasets/sample.h"
+
+namespace slime::data {
+
+struct LoadOptions {
+  std::string path;        // a file (.tsv) or a dataset folder, as the task's format expects
+  std::string image_root;  // folder that image paths are relative to; empty = the format's default
+  std::string split;       // for formats with several splits (slime jsonl: train/val/test)
+  bool hash_images = true; // include image files named by the dataset in the content hash
+};
+
+struct FileHash {
+  std::string path;  // relative to LoadOptions::path (or its folder) where possible
+  std::string sha256;
+};
+
+struct DatasetInfo {
+  std::string task;
+  std::string format;                 // "vlmeval_tsv", "llava_jsonl", "slime_jsonl", ...
+  std::vector<FileHash> files;        // every file read, in the order read
+  std::string content_hash;           // sha256 over the sorted "sha256  path\n" lines of `files`
+  int64_t total = 0;                  // samples emitted (errors included)
+  int64_t filtered = 0;               // rows skipped by the task's definition (not errors)
+  std::map<std::string, int64_t> errors;  // error code ("missing_image") -> count
+};
+
+using SampleSink = std::function<void(Sample&&)>;
+
+// Error code of a Sample::error ("missing_image: ..." -> "missing_image").
+std::string error_code_of(const std::string& error);
+
+// Records the sample's error (if any) in info, then passes it on.
+void emit(DatasetInfo& info, const SampleSink& sink, Sample&& sample);
+
+// Adds a file to info.files; hash_file_into hashes it first.
+void add_file_hash(DatasetInfo& info, const std::string& display_path, const std::string& sha256);
+void hash_file_into(DatasetInfo& info, const std::string& path, const std::string& display_path);
+// Sets info.content_hash from info.files (every loader calls it last).
+void finish_content_hash(DatasetInfo& info);
+
+}  // namespace slime::data
