@@ -12,5 +12,6 @@ void register_preprocess(CLI::App& app);
 void register_init_model(CLI::App& app);
 void register_hires_detail(CLI::App& app);
 void register_generate(CLI::App& app);
+void register_score(CLI::App& app);
 
 }  // namespace slime::cli

@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   slime::cli::register_init_model(app);
   slime::cli::register_hires_detail(app);
   slime::cli::register_generate(app);
+  slime::cli::register_score(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
