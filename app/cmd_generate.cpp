@@ -40,12 +40,6 @@ struct GenerateFlags {
 using Clock = std::chrono::steady_clock;
 double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
 
-std::string strip(const std::string& s) {
-  const auto b = s.find_first_not_of(" \t\n\r\f\v");
-  if (b == std::string::npos) return "";
-  return s.substr(b, s.find_last_not_of(" \t\n\r\f\v") - b + 1);
-}
-
 void run_generate(const GenerateFlags& f) {
   model::VlmLoadOptions load;
   load.device = model::parse_device(f.device);
@@ -87,16 +81,14 @@ void run_generate(const GenerateFlags& f) {
   gen.max_new_tokens = f.max_new_tokens;
   if (!f.ignore_eos) gen.stop_ids = model::stop_ids_for(vlm, chat_template);
   gen.stop_strings = f.stop_strings;
-  gen.decode = [&tok](const std::vector<int64_t>& new_ids) {
-    return tok.decode(std::vector<int32_t>(new_ids.begin(), new_ids.end()), /*skip_special_tokens=*/true);
-  };
+  gen.decode = [&tok](const std::vector<int64_t>& new_ids) { return model::decode_answer(tok, new_ids, false); };
   gen.sampling.temperature = f.temperature;
   gen.sampling.top_p = f.top_p;
   gen.sampling.seed = f.seed;
   if (dump_ptr) gen.dump = [&dump](const std::string& name, const at::Tensor& t) { dump.emplace_back(name, t.detach()); };
   const runtime::GenerateResult result = model::generate_prepared(vlm, {prepared}, gen);
   const runtime::SequenceOutput& out = result.sequences.at(0);
-  const std::string answer = strip(tok.decode(std::vector<int32_t>(out.tokens.begin(), out.tokens.end()), true));
+  const std::string answer = model::decode_answer(tok, out.tokens);
   const int64_t peak = runtime::peak_memory_bytes(vlm.device);
 
   if (dump_ptr) {

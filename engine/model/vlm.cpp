@@ -215,6 +215,18 @@ Vlm load_vlm(const std::string& dir, const VlmLoadOptions& options) {
   return v;
 }
 
+std::string decode_answer(const text::Tokenizer& tokenizer, const std::vector<int64_t>& ids, bool strip) {
+  std::vector<int32_t> known;
+  known.reserve(ids.size());
+  for (int64_t id : ids)
+    if (id >= 0 && id < tokenizer.vocab_size()) known.push_back(static_cast<int32_t>(id));
+  std::string text = tokenizer.decode(known, /*skip_special_tokens=*/true);
+  if (!strip) return text;
+  const auto b = text.find_first_not_of(" \t\n\r\f\v");
+  if (b == std::string::npos) return "";
+  return text.substr(b, text.find_last_not_of(" \t\n\r\f\v") - b + 1);
+}
+
 at::Tensor embed_ids(Vlm& vlm, const std::vector<int32_t>& ids) {
   std::vector<int64_t> wide(ids.begin(), ids.end());
   for (int64_t id : wide)

@@ -113,6 +113,11 @@ std::vector<int64_t> stop_ids_for(const Vlm& vlm, std::optional<text::Template> 
 runtime::GenerateResult generate_prepared(Vlm& vlm, const std::vector<PreparedPrompt>& prompts,
                                           const runtime::GenerateOptions& options);
 
+// The answer text of generated ids as the runners produce it: decode(skip_special_tokens) then
+// strip(). Ids outside the tokenizer's vocabulary (the padding rows of a resized embedding matrix,
+// e.g. 32000..32063 of llava-hf models) decode to nothing, as HF tokenizers' decode skips them.
+std::string decode_answer(const text::Tokenizer& tokenizer, const std::vector<int64_t>& ids, bool strip = true);
+
 // Embeddings of token ids through the LLM's embed_tokens: [n] ids -> [n, D].
 at::Tensor embed_ids(Vlm& vlm, const std::vector<int32_t>& ids);
 
