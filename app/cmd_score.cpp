@@ -1,5 +1,6 @@
 // slime score: score an existing prediction file against a dataset without running a model (our
 // per-sample logs, LLaVA answer files, VLMEvalKit predictions; evaluators/predictions.h).
+#include <cstdio>
 #include <memory>
 #include <string>
 
@@ -8,6 +9,7 @@
 
 #include "app/commands.h"
 #include "datasets/registry.h"
+#include "engine/common/error.h"
 #include "evaluators/predictions.h"
 #include "evaluators/score.h"
 
