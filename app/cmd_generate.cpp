@@ -19,7 +19,6 @@
 #include "engine/model/vlm.h"
 #include "engine/runtime/memory.h"
 #include "engine/text/chat_template.h"
-#include "engine/text/image_tokens.h"
 
 namespace slime::cli {
 namespace {
@@ -54,15 +53,8 @@ void run_generate(const GenerateFlags& f) {
   const text::Tokenizer& tok = *vlm.tokenizer;
   const text::Template chat_template = requested ? *requested : text::default_template(tok);
 
-  // Every LLaVA-family runner puts "<image>\n" before the question; a prompt that already holds the
-  // tag keeps it where it is.
-  std::string question = f.prompt;
-  const bool has_tag = text::count_image_tags(question) > 0;
-  if (!f.image.empty() && !has_tag) question = text::with_image_tag(question);
-  if (f.image.empty() && has_tag)
-    throw_error(ErrorCode::kInvalidArgument, "the prompt holds <image> but no --image was given");
-  const std::string prompt_text = f.raw_prompt ? question : text::render_prompt(chat_template, question);
-  const std::vector<int32_t> ids = text::tokenize_prompt(tok, chat_template, prompt_text);
+  const std::vector<int32_t> ids =
+      model::build_question_prompt(vlm, chat_template, f.prompt, !f.image.empty(), f.raw_prompt).ids;
 
   runtime::reset_peak_memory(vlm.device);
   model::NamedTensors dump;
@@ -88,7 +80,7 @@ void run_generate(const GenerateFlags& f) {
   if (dump_ptr) gen.dump = [&dump](const std::string& name, const at::Tensor& t) { dump.emplace_back(name, t.detach()); };
   const runtime::GenerateResult result = model::generate_prepared(vlm, {prepared}, gen);
   const runtime::SequenceOutput& out = result.sequences.at(0);
-  const std::string answer = model::decode_answer(tok, out.tokens);
+  const std::string answer = model::decode_answer(vlm, out.tokens);
   const int64_t peak = runtime::peak_memory_bytes(vlm.device);
 
   if (dump_ptr) {

@@ -13,5 +13,7 @@ void register_init_model(CLI::App& app);
 void register_hires_detail(CLI::App& app);
 void register_generate(CLI::App& app);
 void register_score(CLI::App& app);
+void register_eval(CLI::App& app);
+void register_merge(CLI::App& app);
 
 }  // namespace slime::cli

@@ -21,6 +21,8 @@ int main(int argc, char** argv) {
   slime::cli::register_hires_detail(app);
   slime::cli::register_generate(app);
   slime::cli::register_score(app);
+  slime::cli::register_eval(app);
+  slime::cli::register_merge(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -302,4 +302,24 @@ runtime::GenerateResult generate_prepared(Vlm& vlm, const std::vector<PreparedPr
   return runtime::generate(vlm.llm, embeds, options);
 }
 
+QuestionPrompt build_question_prompt(const Vlm& vlm, text::Template chat_template, const std::string& question,
+                                     bool has_image, bool raw) {
+  if (!vlm.tokenizer) throw_error(ErrorCode::kInvalidArgument, "{}: model loaded without a tokenizer", vlm.dir);
+  // Every LLaVA-family runner puts "<image>\n" before the question; a prompt that already holds the
+  // tag keeps it where it is.
+  std::string q = question;
+  const bool has_tag = text::count_image_tags(q) > 0;
+  if (has_image && !has_tag) q = text::with_image_tag(q);
+  if (!has_image && has_tag) throw_error(ErrorCode::kInvalidArgument, "the prompt holds <image> but no image was given");
+  QuestionPrompt out;
+  out.text = raw ? q : text::render_prompt(chat_template, q);
+  out.ids = text::tokenize_prompt(*vlm.tokenizer, chat_template, out.text);
+  return out;
+}
+
+std::string decode_answer(const Vlm& vlm, const std::vector<int64_t>& tokens) {
+  if (!vlm.tokenizer) throw_error(ErrorCode::kInvalidArgument, "{}: model loaded without a tokenizer", vlm.dir);
+  return decode_answer(*vlm.tokenizer, tokens);
+}
+
 }  // namespace slime::model

@@ -109,6 +109,21 @@ PreparedPrompt prepare_prompt(Vlm& vlm, const std::vector<int32_t>& ids, const i
 // The template's stop ids (when it names one) plus the config's eos ids, deduplicated.
 std::vector<int64_t> stop_ids_for(const Vlm& vlm, std::optional<text::Template> chat_template);
 
+// One user question as every LLaVA-family runner prompts it (shared by `slime generate` and
+// `slime eval`): "<image>\n" put first when HAS_IMAGE and the question holds no tag yet, rendered
+// with CHAT_TEMPLATE (RAW: the question is the whole prompt), then tokenized. kInvalidArgument
+// for a tag without an image.
+struct QuestionPrompt {
+  std::string text;          // the prompt text the tokenizer saw
+  std::vector<int32_t> ids;  // with text::kImageTokenId where the image goes
+};
+QuestionPrompt build_question_prompt(const Vlm& vlm, text::Template chat_template, const std::string& question,
+                                     bool has_image, bool raw = false);
+
+// The answer text of generated tokens: decoded with skip_special_tokens, then stripped (the
+// runners' outputs.strip()).
+std::string decode_answer(const Vlm& vlm, const std::vector<int64_t>& tokens);
+
 // Generation over prepared prompts (batched, left-padded; runtime::generate).
 runtime::GenerateResult generate_prepared(Vlm& vlm, const std::vector<PreparedPrompt>& prompts,
                                           const runtime::GenerateOptions& options);
