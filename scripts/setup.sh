@@ -24,6 +24,7 @@ packages=(
   build-essential cmake ninja-build ccache git pkg-config
   libtorch-dev libopenblas-dev libopencv-dev nlohmann-json3-dev libfmt-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev libpcre2-dev libsqlite3-dev libjpeg-dev
+  chromium  # headless: the HTML report test loads the page (it skips, saying so, without it)
 )
 missing=()
 for p in "${packages[@]}"; do
