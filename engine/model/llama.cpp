@@ -13,6 +13,11 @@ namespace slime::model {
 
 namespace {
 
+// Queries per attention block in a prefill (see LlamaAttentionImpl::forward): large enough that
+// the matmuls stay efficient, small enough that a block's [B, H, 256, T] scores fit in cache-sized
+// pieces and the causal upper triangle is mostly skipped.
+constexpr int64_t kQueryBlock = 256;
+
 // HF rotate_half: [x1, x2] -> [-x2, x1] over the last dim (non-interleaved halves).
 at::Tensor rotate_half(const at::Tensor& x) {
   const int64_t half = x.size(-1) / 2;
@@ -131,12 +136,26 @@ at::Tensor LlamaAttentionImpl::forward(const at::Tensor& x, const at::Tensor& co
   keys = repeat_kv(keys, n_rep);  // [B, H, T, hd]
   values = repeat_kv(values, n_rep);
 
-  at::Tensor scores = at::matmul(q, keys.transpose(2, 3)) / std::sqrt(static_cast<double>(head_dim_));  // [B,H,S,T]
-  // HF adds finfo.min where masked; a finite fill (not -inf) keeps fully masked rows (left-pad
-  // queries) finite, so no NaN can reach the cache and, through 0 * NaN, the real rows.
-  scores = scores.masked_fill(allowed.logical_not(), lowest_of(scores.scalar_type()));
-  const at::Tensor weights = at::softmax(scores, -1, at::kFloat).to(q.scalar_type());  // fp32 softmax, as HF
-  const at::Tensor out = at::matmul(weights, values).transpose(1, 2).contiguous().reshape({b, s, heads_ * head_dim_});
+  // Causal attention by blocks of queries: the block [q0, q1) attends to key slots [0, past + q1)
+  // only, since every later slot is masked for all of its queries. A long prefill (SliME's ~1.5k
+  // rows) then skips the upper triangle's half of the QKᵀ / PV work and never holds the whole
+  // [B, H, S, T] score matrix. Masked entries are exact zeros after the softmax, so dropping them
+  // changes nothing but the summation order inside the matmuls.
+  const int64_t past = keys.size(2) - s;
+  std::vector<at::Tensor> blocks;
+  for (int64_t q0 = 0; q0 < s; q0 += kQueryBlock) {
+    const int64_t q1 = std::min(s, q0 + kQueryBlock), kv = past + q1;
+    const at::Tensor kb = keys.slice(2, 0, kv), vb = values.slice(2, 0, kv);  // [B, H, kv, hd]
+    at::Tensor scores = at::matmul(q.slice(2, q0, q1), kb.transpose(2, 3)) /
+                        std::sqrt(static_cast<double>(head_dim_));  // [B, H, q1 - q0, kv]
+    // HF adds finfo.min where masked; a finite fill (not -inf) keeps fully masked rows (left-pad
+    // queries) finite, so no NaN can reach the cache and, through 0 * NaN, the real rows.
+    scores = scores.masked_fill(allowed.slice(2, q0, q1).slice(3, 0, kv).logical_not(), lowest_of(scores.scalar_type()));
+    const at::Tensor weights = at::softmax(scores, -1, at::kFloat).to(q.scalar_type());  // fp32 softmax, as HF
+    blocks.push_back(at::matmul(weights, vb));  // [B, H, q1 - q0, hd]
+  }
+  const at::Tensor attn = blocks.size() == 1 ? blocks[0] : at::cat(blocks, 2);  // [B, H, S, hd]
+  const at::Tensor out = attn.transpose(1, 2).contiguous().reshape({b, s, heads_ * head_dim_});
   return o_proj_(out);  // [B, S, D]
 }
 

@@ -184,6 +184,31 @@ TEST_P(LlamaRung, CacheDecodeEqualsFullRecompute) {
 
 INSTANTIATE_TEST_SUITE_P(Hf, LlamaRung, ::testing::Values("vicuna", "llama3", "linear"));
 
+// A prefill longer than one attention block (llama.cpp kQueryBlock), left-padded in a batch of 2:
+// the blocked causal attention of one full forward equals token-by-token decoding, where every step
+// is a single unblocked query over the whole cache.
+TEST(LlamaAttention, BlockedPrefillEqualsStepwiseDecode) {
+  LlamaForCausalLM model = rung("vicuna").model;
+  const int64_t n = 700, pad = 37, d = model->config().hidden_size;
+  torch::manual_seed(11);
+  const at::Tensor embeds = torch::randn({2, n, d}) * 0.5;
+  at::Tensor mask = torch::ones({2, n}, torch::kLong);
+  mask[1].slice(0, 0, pad).zero_();
+  const at::Tensor positions = (mask.cumsum(1) - 1).clamp_min(0);
+  KvCache full_cache = model->make_cache(2, n);
+  const at::Tensor full = model->forward(embeds, positions, mask, full_cache);  // [2, n, V]
+  KvCache cache = model->make_cache(2, n);
+  double worst = 0;
+  for (int64_t p = 0; p < n; ++p) {
+    const at::Tensor step = model->forward(embeds.slice(1, p, p + 1), positions.slice(1, p, p + 1),
+                                           mask.slice(1, 0, p + 1), cache, /*last_only=*/true);  // [2, 1, V]
+    if (p >= pad) worst = std::max(worst, diff(step.select(1, 0), full.select(1, p)).rel);
+    else worst = std::max(worst, diff(step[0][0], full[0][p]).rel);  // row 1 is padding here
+  }
+  std::cout << "blocked prefill vs stepwise decode over " << n << " slots: worst rel " << worst << "\n";
+  EXPECT_LE(worst, kCacheVsRecomputeRelTol);
+}
+
 // The 3 golden prompts (5, 11, 17 tokens) and a fourth of 8, greedy at batch 1 and batch 4 (left
 // padding to 17). The vicuna rung: the llama3 rung's dynamic rope scaling depends on the padded
 // length by design (generate.h).
