@@ -13,6 +13,7 @@
 
 #include "ablations/eval/eval_run.h"
 #include "app/commands.h"
+#include "reports/history.h"
 #include "datasets/registry.h"
 #include "engine/common/error.h"
 
@@ -23,7 +24,7 @@ struct EvalFlags {
   suite::EvalOptions options;
   std::string tasks, shard;
   std::vector<std::string> data;
-  bool log_samples = false, progress = false, no_progress = false;
+  bool log_samples = false, progress = false, no_progress = false, no_history = false;
 };
 
 std::vector<std::string> split_list(const std::string& s) {
@@ -67,6 +68,7 @@ void run(EvalFlags& f) {
   if (!f.shard.empty()) std::tie(o.shard_index, o.shard_count) = parse_shard(f.shard);
   else std::tie(o.shard_index, o.shard_count) = suite::shard_from_environment();
   o.progress = f.progress || (!f.no_progress && ::isatty(STDERR_FILENO));
+  if (f.no_history) o.db.clear();
   const nlohmann::json results = suite::run_eval(o);
   // The per-sample log is always written (resume needs it); --log-samples is accepted for
   // lmms-eval command lines.
@@ -120,6 +122,9 @@ Example: slime eval --model models/tiny --tasks hires_detail --data data/hires -
   cmd->add_flag("--log-samples", f->log_samples, "accepted for lmms-eval compatibility (samples are always logged)");
   cmd->add_flag("--progress", f->progress, "progress on stderr even when it is not a terminal");
   cmd->add_flag("--no-progress", f->no_progress, "no progress line, even on a terminal");
+  o.db = reports::default_history_db();
+  cmd->add_option("--db", o.db, "run-history database the run is recorded in (reports; default ~/.local/share/slime/runs.db)");
+  cmd->add_flag("--no-history", f->no_history, "do not record the run in the history");
   cmd->callback([f] { run(*f); });
 }
 

@@ -15,6 +15,7 @@ void register_generate(CLI::App& app);
 void register_score(CLI::App& app);
 void register_eval(CLI::App& app);
 void register_merge(CLI::App& app);
+void register_ablate(CLI::App& app);
 void register_report(CLI::App& app);
 void register_compare(CLI::App& app);
 

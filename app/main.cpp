@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   slime::cli::register_score(app);
   slime::cli::register_eval(app);
   slime::cli::register_merge(app);
+  slime::cli::register_ablate(app);
   slime::cli::register_report(app);
   slime::cli::register_compare(app);
   try {

@@ -17,6 +17,7 @@
 #include "ablations/eval/sample_log.h"
 #include "ablations/eval/task_plan.h"
 #include "engine/common/error.h"
+#include "reports/history.h"
 #include "engine/image/decode.h"
 #include "engine/model/vlm.h"
 
@@ -253,7 +254,19 @@ nlohmann::json run_eval(const EvalOptions& options) {
   results["total_seconds"] = ms_since(t_start) / 1000.0;
   write_file_atomic((fs::path(options.output_dir) / results_file_name(options.shard_index, options.shard_count)).string(),
                     results.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+  // A shard is recorded once merged (merge_shards), not piecewise.
+  if (options.shard_count == 1) record_in_history(options.db, options.output_dir);
   return results;
+}
+
+void record_in_history(const std::string& db, const std::string& run_dir) {
+  if (db.empty()) return;
+  try {
+    const int64_t id = reports::record_run_id(db, run_dir);
+    fmt::print(stderr, "slime: run recorded in {} as #{}\n", db, id);
+  } catch (const Error& e) {  // the results are written; a history failure must not lose them
+    fmt::print(stderr, "slime: warning: run not recorded in the history {}: {}\n", db, e.what());
+  }
 }
 
 }  // namespace slime::suite

@@ -47,7 +47,7 @@ struct EvalOptions {
   int shard_index = 0, shard_count = 1;
   bool strict = false;                 // a sample error fails the run
   bool progress = false;               // progress on stderr (count, rate, ETA)
-  std::string db;                      // run-history database ("" = none)
+  std::string db;                      // run-history database ("" = none; reports/history.h)
   uint64_t seed = 0;
 };
 
@@ -58,7 +58,11 @@ nlohmann::json run_eval(const EvalOptions& options);
 
 // Combines the shard logs under OUTPUT_DIR (written by runs with shard_count = n) into the
 // single-run samples_<task>.jsonl files and results.json; returns results.json's content.
-nlohmann::json merge_shards(const std::string& output_dir);
+nlohmann::json merge_shards(const std::string& output_dir, const std::string& db = "");
+
+// Records RUN_DIR (its results.json) in the run-history database DB (reports/history.h); "" = no
+// history. A failure is a warning on stderr, never an error: the results are already written.
+void record_in_history(const std::string& db, const std::string& run_dir);
 
 // Shard from the environment of common launchers: SLURM_PROCID/SLURM_NTASKS, OMPI_COMM_WORLD_RANK/
 // OMPI_COMM_WORLD_SIZE, RANK/WORLD_SIZE (torchrun); {0, 1} when none is set.

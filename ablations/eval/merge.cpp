@@ -47,7 +47,7 @@ int shard_count_in(const std::string& dir) {
 
 }  // namespace
 
-nlohmann::json merge_shards(const std::string& output_dir) {
+nlohmann::json merge_shards(const std::string& output_dir, const std::string& db) {
   if (!fs::is_directory(output_dir)) throw_error(ErrorCode::kNotFound, "{}: output directory does not exist", output_dir);
   const int n = shard_count_in(output_dir);
   std::vector<nlohmann::json> shard_results;
@@ -122,6 +122,7 @@ nlohmann::json merge_shards(const std::string& output_dir) {
   results["total_seconds"] = seconds;
   write_file_atomic((fs::path(output_dir) / results_file_name(0, 1)).string(),
                     results.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+  record_in_history(db, output_dir);
   return results;
 }
 

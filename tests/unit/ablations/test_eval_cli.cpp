@@ -84,7 +84,7 @@ Proc run(const std::vector<std::string>& args, const Env& env = {}) {
 std::vector<std::string> eval_args(const std::string& out, const std::string& data = data_dir()) {
   return {"eval", "--model", model_dir(), "--tasks", "hires_detail", "--data", "hires_detail=" + data,
           "--split", "test", "--limit", std::to_string(kSamples), "--max-new-tokens", std::to_string(kMaxNewTokens),
-          "--batch-size", kBatch, "--output", out};
+          "--batch-size", kBatch, "--output", out, "--no-history"};
 }
 
 std::vector<json> log_lines(const fs::path& path) {
@@ -233,8 +233,11 @@ TEST_F(EvalCli, TwoShardsMergeIntoTheSingleRunResults) {
   EXPECT_TRUE(fs::exists(out / "results.shard-1-of-2.json"));
   EXPECT_FALSE(fs::exists(out / "results.json"));
 
-  const Proc merged = run({"merge", out.string()});
+  // The merged run (not the shards) goes to the run history.
+  const fs::path db = root() / "history.db";
+  const Proc merged = run({"merge", out.string(), "--db", db.string()});
   ASSERT_EQ(merged.exit_code, 0) << merged.output;
+  EXPECT_NE(merged.output.find("recorded in " + db.string() + " as #1"), std::string::npos) << merged.output;
   EXPECT_EQ(answers(out / "samples_hires_detail.jsonl"), answers(reference() / "samples_hires_detail.jsonl"));
   expect_same_results(out / "results.json", reference() / "results.json");
 }
@@ -244,10 +247,10 @@ TEST_F(EvalCli, MergeRefusesAnUnfinishedShardSet) {
   std::vector<std::string> a = eval_args(out.string());
   a.insert(a.end(), {"--shard", "1/2"});
   ASSERT_EQ(run(a).exit_code, 0);
-  const Proc merged = run({"merge", out.string()});
+  const Proc merged = run({"merge", out.string(), "--no-history"});
   EXPECT_EQ(merged.exit_code, 3) << merged.output;  // kNotFound
   EXPECT_NE(merged.output.find("results.shard-0-of-2.json"), std::string::npos) << merged.output;
-  EXPECT_NE(run({"merge", (root() / "nowhere").string()}).exit_code, 0);
+  EXPECT_NE(run({"merge", (root() / "nowhere").string(), "--no-history"}).exit_code, 0);
 }
 
 TEST_F(EvalCli, BadInputIsReportedClearly) {
