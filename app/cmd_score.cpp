@@ -1,5 +1,6 @@
 // slime score: score an existing prediction file against a dataset without running a model (our
 // per-sample logs, LLaVA answer files, VLMEvalKit predictions; evaluators/predictions.h).
+#include <filesystem>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -10,6 +11,7 @@
 #include "app/commands.h"
 #include "datasets/registry.h"
 #include "engine/common/error.h"
+#include "evaluators/judge/openai_judge.h"
 #include "evaluators/predictions.h"
 #include "evaluators/score.h"
 
@@ -18,6 +20,7 @@ namespace {
 
 struct ScoreFlags {
   std::string task, data, predictions, profile, split, image_root, per_sample;
+  std::string judge_url, judge_model, judge_cache;  // override SLIME_JUDGE_URL / _MODEL / _CACHE
   bool json = false;
 };
 
@@ -46,12 +49,26 @@ void run_score(const ScoreFlags& f) {
   const eval::PredictionFile preds = eval::read_predictions(f.predictions);
   eval::ScoreOptions options;
   options.profile = f.profile;
+  // A judge only when a URL is configured; the API key comes from SLIME_JUDGE_API_KEY alone.
+  std::unique_ptr<eval::judge::OpenAIJudge> judge;
+  eval::judge::JudgeConfig jc = eval::judge::judge_config_from_env();
+  if (!f.judge_url.empty()) jc.url = f.judge_url;
+  if (!f.judge_model.empty()) jc.model = f.judge_model;
+  if (!f.judge_cache.empty()) jc.cache_dir = f.judge_cache;
+  if (!jc.url.empty()) {
+    if (jc.cache_dir.empty()) {
+      jc.cache_dir = (std::filesystem::path(f.predictions).parent_path() / "judge_cache").string();
+    }
+    judge = std::make_unique<eval::judge::OpenAIJudge>(jc);
+    options.judge = judge.get();
+  }
   const eval::TaskScore score = eval::score_task(f.task, samples, preds.predictions, options);
 
   nlohmann::json out = eval::to_json(score);
   out["dataset"] = {{"path", f.data}, {"format", info.format}, {"content_hash", info.content_hash},
                     {"samples", info.total}, {"errors", info.errors}};
   out["predictions"] = {{"path", f.predictions}, {"format", preds.format}, {"rows", preds.predictions.size()}};
+  if (judge) out["judge"] = judge->describe();
   if (!f.per_sample.empty()) {
     std::FILE* file = std::fopen(f.per_sample.c_str(), "wb");
     if (file == nullptr) throw_error(ErrorCode::kIo, "{}: cannot write", f.per_sample);
@@ -93,6 +110,12 @@ void register_score(CLI::App& app) {
   cmd->add_option("--split", f->split, "split of a slime-jsonl dataset (train/val/test)");
   cmd->add_option("--image-root", f->image_root, "folder image paths are relative to");
   cmd->add_option("--per-sample", f->per_sample, "write the per-sample scores (jsonl) here");
+  cmd->add_option("--judge-url", f->judge_url,
+                  "OpenAI-compatible endpoint for judge-only metrics (MM-Vet, LLaVA-Bench), e.g. "
+                  "http://127.0.0.1:8000/v1 (env SLIME_JUDGE_URL; API key only from SLIME_JUDGE_API_KEY)");
+  cmd->add_option("--judge-model", f->judge_model, "judge model id (env SLIME_JUDGE_MODEL)");
+  cmd->add_option("--judge-cache", f->judge_cache,
+                  "judge response cache folder (env SLIME_JUDGE_CACHE; default judge_cache/ next to --predictions)");
   cmd->add_flag("--json", f->json, "print the result as JSON");
   cmd->callback([f] { run_score(*f); });
 }

@@ -17,7 +17,7 @@ struct Prediction {
 };
 
 // A grader for judge-only metrics (MM-Vet, LLaVA-Bench, optional extractors). Implementations
-// (an OpenAI-compatible client) must record model id and prompt hash; none ships yet.
+// (evaluators/judge: an OpenAI-compatible client) record model id and prompt hash.
 class Judge {
  public:
   virtual ~Judge() = default;

@@ -10,6 +10,7 @@
 #include "engine/common/error.h"
 #include "evaluators/benchmarks/benchmarks.h"
 #include "evaluators/benchmarks/rule_versions.h"
+#include "evaluators/judge/choice_extractor.h"
 #include "evaluators/primitives/mcq_extract.h"
 #include "evaluators/primitives/pystr.h"
 
@@ -19,10 +20,17 @@ namespace slime::eval {
 constexpr long long kCircularStride = 1000000;
 
 void score_mmbench(const std::vector<data::Sample>& samples, const std::vector<Prediction>& predictions,
-                   Profile profile, const ScoreOptions&, TaskScore& out) {
+                   Profile profile, const ScoreOptions& options, TaskScore& out) {
   out.rule_version = profile == Profile::kVlmEvalKit
                          ? fmt::format("{} can_infer (last-5-token rule of PR #1175), exact_matching (no LLM)", rev::kVlm)
                          : fmt::format("{} mmbench_evals can_infer, then extract_mcq_answer (eval_method=static)", rev::kLmms);
+  // Optional judge (VLMEvalKit profile): the LLM choice extractor for copies can_infer leaves open.
+  const bool use_judge = profile == Profile::kVlmEvalKit && options.judge != nullptr;
+  if (use_judge) {
+    out.rule_version = fmt::format("{} can_infer (last-5-token rule of PR #1175), LLM choice extractor (judge {})",
+                                   rev::kVlm, options.judge->model_id());
+  }
+  int64_t judge_items = 0, judge_fallbacks = 0, judge_cached = 0;
   const auto items = join_predictions(samples, predictions, out);
   struct Group {
     bool has_main = false;  // upstream iterates the copy-0 rows: a group without one is not scored
@@ -39,6 +47,17 @@ void score_mmbench(const std::vector<data::Sample>& samples, const std::vector<P
     std::string letter;
     if (profile == Profile::kVlmEvalKit) {
       letter = mcq_vlmevalkit_can_infer(*it.text, s.options);
+      if (letter.empty() && use_judge) {
+        const auto x = judge::extract_choice_with_judge(*options.judge, s, *it.text, out.rule_version);
+        letter = x.letter;
+        ++judge_items;
+        judge_fallbacks += x.fallback ? 1 : 0;
+        judge_cached += x.cached;
+        out.per_sample[it.index]["judge_answers"] = x.judge_answers;
+        out.per_sample[it.index]["judge_model"] = x.model;
+        out.per_sample[it.index]["prompt_sha256"] = x.prompt_sha256;
+        out.per_sample[it.index]["judge_fallback"] = x.fallback;
+      }
     } else {
       // eval_sub_data(static_only): the prefetch (can_infer) first, extract_mcq_answer over the
       // copy's sorted option letters only where the prefetch found nothing.
@@ -80,6 +99,11 @@ void score_mmbench(const std::vector<data::Sample>& samples, const std::vector<P
   for (const auto& [k, v] : circ_l2) l2[k] = 100.0 * mean(v);
   out.metrics["circular_by_category"] = cat;
   out.metrics["circular_by_l2_category"] = l2;
+  if (use_judge) {
+    out.metrics["judge"] = {{"model", options.judge->model_id()}, {"runs", 1},
+                            {"extracted_items", judge_items}, {"seeded_fallbacks", judge_fallbacks},
+                            {"cached_requests", judge_cached}};
+  }
 }
 
 }  // namespace slime::eval
