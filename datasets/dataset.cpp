@@ -6,6 +6,11 @@
 
 namespace slime::data {
 
+std::string repeated_id(std::map<std::string, int64_t>& seen, const std::string& id) {
+  const int64_t k = seen[id]++;
+  return k == 0 ? id : id + "#" + std::to_string(k);
+}
+
 std::string error_code_of(const std::string& error) {
   const size_t colon = error.find(':');
   return colon == std::string::npos ? error : error.substr(0, colon);
@@ -13,6 +18,7 @@ std::string error_code_of(const std::string& error) {
 
 void emit(DatasetInfo& info, const SampleSink& sink, Sample&& sample) {
   ++info.total;
+  sample.id = repeated_id(info.seen_ids, sample.id);
   if (!sample.error.empty()) ++info.errors[error_code_of(sample.error)];
   sink(std::move(sample));
 }

@@ -32,14 +32,23 @@ struct DatasetInfo {
   int64_t total = 0;                  // samples emitted (errors included)
   int64_t filtered = 0;               // rows skipped by the task's definition (not errors)
   std::map<std::string, int64_t> errors;  // error code ("missing_image") -> count
+  std::map<std::string, int64_t> seen_ids;  // emit() keeps Sample::id unique (repeated_id)
 };
 
 using SampleSink = std::function<void(Sample&&)>;
 
+// LLaVA question files may repeat a question_id (MME keys both questions of an image by the image
+// path; upstream's convert_answer_to_mme.py pairs answers by (question_id, prompt)). The k-th
+// repeat (k >= 1) of ID becomes "ID#k", in file order, for samples and for answers read back
+// alike, so ids stay unique and an answer file in question order (as the runners write it) pairs
+// exactly as upstream does. SEEN holds the counts so far.
+std::string repeated_id(std::map<std::string, int64_t>& seen, const std::string& id);
+
 // Error code of a Sample::error ("missing_image: ..." -> "missing_image").
 std::string error_code_of(const std::string& error);
 
-// Records the sample's error (if any) in info, then passes it on.
+// Makes the sample's id unique within the dataset (repeated_id), records its error (if any) in
+// info, then passes it on.
 void emit(DatasetInfo& info, const SampleSink& sink, Sample&& sample);
 
 // Adds a file to info.files; hash_file_into hashes it first.

@@ -4,8 +4,10 @@
 #include <cctype>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 
+#include "datasets/dataset.h"
 #include "datasets/formats/json_files.h"
 #include "datasets/formats/tsv_reader.h"
 #include "engine/common/error.h"
@@ -32,6 +34,7 @@ std::string raw_response(const nlohmann::json& row, const std::string& where) {
 
 PredictionFile read_jsonl(const std::string& path) {
   PredictionFile out;
+  std::map<std::string, int64_t> seen;  // LLaVA answer files may repeat a question_id (MME)
   data::for_each_jsonl(path, nullptr, [&](int64_t row, const nlohmann::json& obj, const std::string& error) {
     const std::string where = path + " row " + std::to_string(row);
     if (!error.empty()) throw_error(ErrorCode::kFormat, "{}", error);
@@ -42,7 +45,7 @@ PredictionFile read_jsonl(const std::string& path) {
       p = {data::json_text(obj, "doc_id"), raw_response(obj, where)};
     } else if (obj.contains("question_id") && obj.contains("text")) {
       format = "llava_answers";
-      p = {data::json_text(obj, "question_id"), data::json_text(obj, "text")};
+      p = {data::repeated_id(seen, data::json_text(obj, "question_id")), data::json_text(obj, "text")};
     } else if (obj.contains("index") && obj.contains("prediction")) {
       format = "vlmevalkit";
       p = {data::json_text(obj, "index"), data::json_text(obj, "prediction")};

@@ -75,8 +75,15 @@ TEST(Predictions, ThreeFormatsAreDetected) {
 TEST(Predictions, BadFilesAreNamed) {
   EXPECT_EQ(error_of("/nonexistent/p.jsonl"), ErrorCode::kNotFound);
   EXPECT_EQ(error_of(temp_file("p.xlsx", "PK")), ErrorCode::kUnsupported);
-  EXPECT_EQ(error_of(temp_file("dup.jsonl", "{\"question_id\": 1, \"text\": \"a\"}\n{\"question_id\": 1, \"text\": \"b\"}\n")),
+  EXPECT_EQ(error_of(temp_file("dup.jsonl", "{\"index\": 1, \"prediction\": \"a\"}\n{\"index\": 1, \"prediction\": \"b\"}\n")),
             ErrorCode::kInvalidArgument);
+  // LLaVA's MME answers repeat the question_id (two questions per image): the repeat gets "#1".
+  const auto mme = eval::read_predictions(
+      temp_file("mme.jsonl", "{\"question_id\": \"count/1.jpg\", \"text\": \"Yes\"}\n"
+                             "{\"question_id\": \"count/1.jpg\", \"text\": \"No\"}\n").string());
+  ASSERT_EQ(mme.predictions.size(), 2u);
+  EXPECT_EQ(mme.predictions[0].id, "count/1.jpg");
+  EXPECT_EQ(mme.predictions[1].id, "count/1.jpg#1");
   EXPECT_EQ(error_of(temp_file("mixed.jsonl", "{\"question_id\": 1, \"text\": \"a\"}\n{\"index\": 2, \"prediction\": \"b\"}\n")),
             ErrorCode::kFormat);
   EXPECT_EQ(error_of(temp_file("other.jsonl", "{\"id\": 1, \"answer\": \"a\"}\n")), ErrorCode::kFormat);
