@@ -123,7 +123,7 @@ TEST_F(CliGenerate, BadInputGetsAClearError) {
   const std::vector<Case> cases = {
       {"--model /nonexistent/model --prompt hi", "/nonexistent/model"},
       {m + "--image /nonexistent/x.png --prompt hi", "/nonexistent/x.png"},
-      {m + "--prompt '<image>\nWhat is it?'", "no --image"},
+      {m + "--prompt '<image>\nWhat is it?'", "no image was given"},
       {m + "--image '" + kImage + "' --prompt hi --template llama3", "<|start_header_id|>"},
       {m + "--image '" + kImage + "' --prompt hi --template chatml", "chatml"},
       {m + "--image '" + kImage + "' --prompt '<image> and <image>'", "one"},
