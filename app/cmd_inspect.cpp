@@ -31,7 +31,7 @@ nlohmann::json inspect(const std::string& path, const std::vector<std::string>& 
     out["config"]["kind"] = "clip_vision_model";
   } else if (fs::is_directory(path) && fs::exists(config_path)) {
     io::ModelConfig config = io::load_model_config(path);
-    for (const auto& kv : overrides) io::apply_override(config, kv);
+    io::apply_overrides(config, overrides);
     out["config"] = io::to_json(config);
   } else if (!overrides.empty()) {
     throw_error(ErrorCode::kInvalidArgument, "{}: --set needs a directory with config.json", path);

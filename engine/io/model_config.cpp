@@ -393,36 +393,47 @@ ModelConfig load_model_config(const std::string& path) {
   return parse_model_config(read_json_file(file), file);
 }
 
-void apply_override(ModelConfig& config, const std::string& key_value) {
-  const size_t eq = key_value.find('=');
-  if (eq == std::string::npos || eq == 0)
-    throw_error(ErrorCode::kInvalidArgument, "--set '{}': expected key=value", key_value);
-  const std::string key = key_value.substr(0, eq);
-  const std::string text = key_value.substr(eq + 1);
-  json value = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (value.is_discarded()) value = text;  // a bare word such as topk
-
+void apply_overrides(ModelConfig& config, const std::vector<std::string>& key_values) {
+  if (key_values.empty()) return;
   json raw = config.raw;
-  json* slot = &raw;
-  size_t start = 0;
-  for (size_t dot; (dot = key.find('.', start)) != std::string::npos; start = dot + 1) {
-    slot = &(*slot)[key.substr(start, dot - start)];
-    if (!slot->is_object())
-      throw_error(ErrorCode::kInvalidArgument, "--set {}: '{}' is not an object in {}", key,
-                  key.substr(0, dot), config.source);
+  std::vector<std::string> keys;
+  for (const std::string& key_value : key_values) {
+    const size_t eq = key_value.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw_error(ErrorCode::kInvalidArgument, "--set '{}': expected key=value", key_value);
+    const std::string key = key_value.substr(0, eq);
+    const std::string text = key_value.substr(eq + 1);
+    json value = json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (value.is_discarded()) value = text;  // a bare word such as topk
+
+    json* slot = &raw;
+    size_t start = 0;
+    for (size_t dot; (dot = key.find('.', start)) != std::string::npos; start = dot + 1) {
+      slot = &(*slot)[key.substr(start, dot - start)];
+      if (!slot->is_object())
+        throw_error(ErrorCode::kInvalidArgument, "--set {}: '{}' is not an object in {}", key,
+                    key.substr(0, dot), config.source);
+    }
+    (*slot)[key.substr(start)] = value;
+    keys.push_back(key);
   }
-  (*slot)[key.substr(start)] = value;
+  // Validated once, after every override: knobs that depend on each other (selector_mode=topk
+  // needs selector_topk) can come in any order.
+  const std::string what = key_values.size() == 1 ? key_values[0] : fmt::format("{}", fmt::join(key_values, " "));
   ModelConfig updated;
   try {
     updated = parse_model_config(raw, config.source);
   } catch (const Error& e) {
-    throw Error(e.code(), fmt::format("--set {}: {}", key_value, e.what()));
+    throw Error(e.code(), fmt::format("--set {}: {}", what, e.what()));
   }
-  if (updated.keys.count(key) == 0)
-    throw_error(ErrorCode::kInvalidArgument, "--set {}: unknown config key '{}' for {}", key_value,
-                key, config.source);
+  for (size_t i = 0; i < keys.size(); ++i)
+    if (updated.keys.count(keys[i]) == 0)
+      throw_error(ErrorCode::kInvalidArgument, "--set {}: unknown config key '{}' for {}", key_values[i], keys[i],
+                  config.source);
   config = std::move(updated);
 }
+
+void apply_override(ModelConfig& config, const std::string& key_value) { apply_overrides(config, {key_value}); }
 
 ClipVisionConfig load_clip_vision_config(const std::string& path) {
   const std::string file = config_path(path);

@@ -138,6 +138,9 @@ ModelConfig parse_model_config(const nlohmann::json& config, const std::string& 
 // otherwise a string; `null` restores the default. Nested keys use dots (text_config.rope_theta).
 // The whole config is re-validated; an unknown key is kInvalidArgument.
 void apply_override(ModelConfig& config, const std::string& key_value);
+// Several overrides, applied together and validated once at the end, so the order of dependent
+// knobs does not matter (selector_mode=topk with selector_topk=8).
+void apply_overrides(ModelConfig& config, const std::vector<std::string>& key_values);
 
 // A CLIP tower's config.json (CLIPVisionModel, or CLIPModel with a nested vision_config), or a
 // directory holding one.

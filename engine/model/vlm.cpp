@@ -125,7 +125,7 @@ Vlm load_vlm(const std::string& dir, const VlmLoadOptions& options) {
   Vlm v;
   v.dir = dir;
   v.config = io::load_model_config(dir);
-  for (const std::string& kv : options.overrides) io::apply_override(v.config, kv);
+  io::apply_overrides(v.config, options.overrides);
   v.device = options.device;
   v.dtype = options.dtype;
   v.vision_dtype = options.vision_dtype.value_or(options.dtype);

@@ -246,6 +246,22 @@ TEST(ModelConfigOverride, SetsValidatesAndRejects) {
   EXPECT_EQ(c.raw, before.raw) << "a failed override leaves the config unchanged";
 }
 
+TEST(ModelConfigOverride, SeveralAreValidatedTogether) {
+  // One at a time, selector_mode=topk before selector_topk fails (topk needs k); together, in
+  // either order, they are one consistent change.
+  ModelConfig one = load_model_config(kConfigs + "slime_vicuna_7b.json");
+  expect_error([&] { apply_override(one, "selector_mode=topk"); }, ErrorCode::kInvalidArgument, {"selector_topk"});
+  ModelConfig c = load_model_config(kConfigs + "slime_vicuna_7b.json");
+  apply_overrides(c, {"selector_mode=topk", "selector_topk=8", "mm_resampler_topp=0.5"});
+  EXPECT_EQ(c.selector.mode, "topk");
+  EXPECT_EQ(c.selector.topk, 8);
+  EXPECT_EQ(c.resampler.topp, 0.5);
+  const ModelConfig before = c;
+  expect_error([&] { apply_overrides(c, {"selector_topk=4", "selecter_mode=all"}); }, ErrorCode::kInvalidArgument,
+               {"unknown config key 'selecter_mode'"});
+  EXPECT_EQ(c.raw, before.raw) << "nothing of a failed set is kept";
+}
+
 TEST(ModelConfigOverride, NestedKeyInHfLayout) {
   ModelConfig c = load_model_config(kConfigs + "llava_v1_6_vicuna_7b_hf.json");
   apply_override(c, "text_config.rope_theta=20000");
