@@ -108,6 +108,20 @@ std::string column_text(sqlite3_stmt* s, int i) {
   return t ? reinterpret_cast<const char*>(t) : "";
 }
 
+// The first seven columns every history query selects (id, recorded_at, run_dir, name, git_commit,
+// fingerprint, device); results stay empty.
+HistoryEntry entry_from_row(sqlite3_stmt* s) {
+  HistoryEntry e;
+  e.id = sqlite3_column_int64(s, 0);
+  e.recorded_at = column_text(s, 1);
+  e.run_dir = column_text(s, 2);
+  e.name = column_text(s, 3);
+  e.commit = column_text(s, 4);
+  e.fingerprint = column_text(s, 5);
+  e.device = column_text(s, 6);
+  return e;
+}
+
 }  // namespace
 
 std::string default_history_db() {
@@ -181,14 +195,7 @@ HistoryEntry load_history_run(const std::string& db_path, int64_t id) {
                    "SELECT id, recorded_at, run_dir, name, git_commit, fingerprint, device, results_json FROM runs WHERE id = ?");
   sqlite3_bind_int64(s.get(), 1, id);
   if (sqlite3_step(s.get()) != SQLITE_ROW) throw_error(ErrorCode::kNotFound, "{}: no run with id {}", db_path, id);
-  HistoryEntry e;
-  e.id = sqlite3_column_int64(s.get(), 0);
-  e.recorded_at = column_text(s.get(), 1);
-  e.run_dir = column_text(s.get(), 2);
-  e.name = column_text(s.get(), 3);
-  e.commit = column_text(s.get(), 4);
-  e.fingerprint = column_text(s.get(), 5);
-  e.device = column_text(s.get(), 6);
+  HistoryEntry e = entry_from_row(s.get());
   try {
     e.results = nlohmann::json::parse(column_text(s.get(), 7));
   } catch (const nlohmann::json::exception& ex) {
@@ -202,15 +209,7 @@ std::vector<HistoryEntry> list_history(const std::string& db_path) {
   Stmt s = prepare(db.get(), db_path, "SELECT id, recorded_at, run_dir, name, git_commit, fingerprint, device FROM runs ORDER BY id");
   std::vector<HistoryEntry> out;
   while (sqlite3_step(s.get()) == SQLITE_ROW) {
-    HistoryEntry e;
-    e.id = sqlite3_column_int64(s.get(), 0);
-    e.recorded_at = column_text(s.get(), 1);
-    e.run_dir = column_text(s.get(), 2);
-    e.name = column_text(s.get(), 3);
-    e.commit = column_text(s.get(), 4);
-    e.fingerprint = column_text(s.get(), 5);
-    e.device = column_text(s.get(), 6);
-    out.push_back(e);
+    out.push_back(entry_from_row(s.get()));
   }
   return out;
 }

@@ -84,6 +84,13 @@ std::vector<std::string> reference_answers(const data::Sample& s) {
   return {s.answer};
 }
 
+void record_correct(TaskScore& out, const Scorable& item, const std::string& filtered, bool ok,
+                    std::vector<double>& correct) {
+  out.per_sample[item.index]["filtered"] = filtered;
+  out.per_sample[item.index]["correct"] = ok ? 1.0 : 0.0;
+  correct.push_back(ok ? 1.0 : 0.0);
+}
+
 void accuracy_metrics(const std::vector<Scorable>& items, const std::vector<double>& correct, TaskScore& out) {
   out.metrics["accuracy"] = 100.0 * mean(correct);
   std::map<std::string, std::vector<double>> by_cat;

@@ -37,6 +37,11 @@ std::vector<std::string> reference_answers(const data::Sample& s);
 using ScorerFn = std::function<void(const std::vector<data::Sample>&, const std::vector<Prediction>&, Profile,
                                     const ScoreOptions&, TaskScore&)>;
 
+// One 0/1-scored sample: per_sample["filtered"] and ["correct"], and its score appended to CORRECT
+// (parallel to the items, for accuracy_metrics).
+void record_correct(TaskScore& out, const Scorable& item, const std::string& filtered, bool ok,
+                    std::vector<double>& correct);
+
 // metrics["accuracy"] = 100 * mean(correct), and metrics["by_category"][category] likewise when
 // any sample has a category. `correct` is parallel to `items`.
 void accuracy_metrics(const std::vector<Scorable>& items, const std::vector<double>& correct, TaskScore& out);

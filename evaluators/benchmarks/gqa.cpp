@@ -26,9 +26,7 @@ void score_gqa(const std::vector<data::Sample>& samples, const std::vector<Predi
       filtered = exact_match_normalize(*it.text, o);
       ok = filtered == exact_match_normalize(it.sample->answer, o);
     }
-    out.per_sample[it.index]["filtered"] = filtered;
-    out.per_sample[it.index]["correct"] = ok ? 1.0 : 0.0;
-    correct.push_back(ok ? 1.0 : 0.0);
+    record_correct(out, it, filtered, ok, correct);
   }
   accuracy_metrics(items, correct, out);
 }

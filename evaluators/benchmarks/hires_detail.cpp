@@ -31,9 +31,7 @@ void score_hires_detail(const std::vector<data::Sample>& samples, const std::vec
       filtered = vqa_normalize(*it.text, VqaNorm::kEvalAI);
       ok = filtered == vqa_normalize(s.answer, VqaNorm::kEvalAI);
     }
-    out.per_sample[it.index]["filtered"] = filtered;
-    out.per_sample[it.index]["correct"] = ok ? 1.0 : 0.0;
-    correct.push_back(ok ? 1.0 : 0.0);
+    record_correct(out, it, filtered, ok, correct);
   }
   accuracy_metrics(items, correct, out);
 }

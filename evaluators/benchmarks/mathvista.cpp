@@ -101,9 +101,7 @@ void score_mathvista(const std::vector<data::Sample>& samples, const std::vector
     const std::string pred = normalise(extraction, choices, qtype, atype, precision_of(s));
     const bool ok = py::strip(pred) == py::strip(s.answer);
     out.per_sample[it.index]["extraction"] = extraction;
-    out.per_sample[it.index]["filtered"] = pred;
-    out.per_sample[it.index]["correct"] = ok ? 1.0 : 0.0;
-    correct.push_back(ok ? 1.0 : 0.0);
+    record_correct(out, it, pred, ok, correct);
   }
   out.metrics["rule_extracted_accuracy"] = 100.0 * mean(correct);
   out.metrics["note"] = "rule extraction only; MathVista accuracy needs the GPT extractor";

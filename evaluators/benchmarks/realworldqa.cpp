@@ -26,9 +26,7 @@ void score_realworldqa(const std::vector<data::Sample>& samples, const std::vect
       filtered = py::rstrip_chars(py::strip(py::lower(*it.text)), ".");
       ok = filtered == py::lower(gt);
     }
-    out.per_sample[it.index]["filtered"] = filtered;
-    out.per_sample[it.index]["correct"] = ok ? 1.0 : 0.0;
-    correct.push_back(ok ? 1.0 : 0.0);
+    record_correct(out, it, filtered, ok, correct);
   }
   accuracy_metrics(items, correct, out);
 }

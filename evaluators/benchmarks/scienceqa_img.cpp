@@ -24,9 +24,7 @@ void score_scienceqa_img(const std::vector<data::Sample>& samples, const std::ve
       filtered = *it.text;
       ok = mcq_lmms_scienceqa_correct(*it.text, it.sample->answer);
     }
-    out.per_sample[it.index]["filtered"] = filtered;
-    out.per_sample[it.index]["correct"] = ok ? 1.0 : 0.0;
-    correct.push_back(ok ? 1.0 : 0.0);
+    record_correct(out, it, filtered, ok, correct);
   }
   accuracy_metrics(items, correct, out);
   out.metrics["img_accuracy"] = out.metrics["accuracy"];

@@ -29,9 +29,7 @@ void score_seed_image(const std::vector<data::Sample>& samples, const std::vecto
       filtered = mcq_vlmevalkit_can_infer(*it.text, it.sample->options);
       ok = !filtered.empty() && filtered == it.sample->answer;
     }
-    out.per_sample[it.index]["filtered"] = filtered;
-    out.per_sample[it.index]["correct"] = ok ? 1.0 : 0.0;
-    correct.push_back(ok ? 1.0 : 0.0);
+    record_correct(out, it, filtered, ok, correct);
   }
   accuracy_metrics(items, correct, out);
 }
