@@ -156,8 +156,9 @@ Axis parse_selection(const json& j, const std::string& source, const std::string
   Axis axis{"selection", {}};
   for (const auto& [name, item] : j.items())
     if (name != "topp" && name != "topk" && name != "all") fail(source, key + "." + name, "unknown key (expected topp, topk, all)");
-  // γ values first, then k values, then keep-all. Each value's knob precedes selector_mode: the
-  // config is re-validated after every --set, and mode topk without a k is invalid.
+  // γ values first, then k values, then keep-all. Each value's knob precedes selector_mode, which
+  // also keeps `slime inspect --set` lines copied from a cell readable; load_vlm validates a cell's
+  // overrides together (io::apply_overrides), so the order is not needed for validity.
   if (j.contains("topp")) {
     const json& list = non_empty_array(j["topp"], source, key + ".topp");
     for (size_t i = 0; i < list.size(); ++i) {
