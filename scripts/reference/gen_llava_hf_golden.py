@@ -62,11 +62,6 @@ def image_features(model, pixel_values):
     return model.multi_modal_projector(hs[:, 1:])[0]  # [N, D]
 
 
-def min_greedy_gap(scores):
-    """Smallest top-1 minus top-2 logit over the greedy steps: how robust the golden tokens are."""
-    return min(float(s[0].topk(2).values[0] - s[0].topk(2).values[1]) for s in scores)
-
-
 def main():
     out_dir = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_OUT
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -74,16 +69,7 @@ def main():
     torch.manual_seed(SEED)
     gen = torch.Generator().manual_seed(SEED)
     config = tiny_config()
-    model = LlavaForConditionalGeneration(config).eval()
-    assert model.language_model.config._attn_implementation == "eager"
-    tiny_weights.randomise_(model.named_parameters(), gen)
-
-    # save_pretrained of an fp16 copy: HF's own key names and config.json; the fp32 model stays
-    # the reference.
-    state = {k: v.clone() for k, v in model.state_dict().items()}
-    half = LlavaForConditionalGeneration(config)
-    half.load_state_dict(tiny_weights.fp16_state(state))
-    half.half().save_pretrained(out_dir, safe_serialization=True)
+    model = tiny_weights.random_hf_model(LlavaForConditionalGeneration, config, gen, out_dir)
 
     processor = CLIPImageProcessor(size={"shortest_edge": CROP}, crop_size={"height": CROP, "width": CROP})
     golden, meta = {}, {"image_token_index": IMAGE_TOKEN, "new_tokens": NEW_TOKENS, "samples": []}
@@ -112,7 +98,7 @@ def main():
         meta["samples"].append({"image": image_rel, "image_size": list(image.size), "input_ids": ids,
                                 "image_token_position": ids.index(IMAGE_TOKEN), "num_image_features": n,
                                 "merged_length": logits.shape[0], "greedy": greedy.tolist(),
-                                "min_greedy_top2_gap": round(min_greedy_gap(gen_out.scores), 4)})
+                                "min_greedy_top2_gap": round(tiny_weights.min_greedy_gap(gen_out.scores), 4)})
         print(f"sample{k}: {image_rel} ids {ids} -> N={n}, L'={logits.shape[0]}, greedy {greedy.tolist()}")
 
     versions = {"torch": torch.__version__, "transformers": transformers.__version__,

@@ -129,11 +129,6 @@ def packed_by_index(model, pixel_values, nph, npw, window):
     return torch.cat(out)
 
 
-def min_greedy_gap(scores):
-    """Smallest top-1 minus top-2 logit over the greedy steps: how robust the golden tokens are."""
-    return min(float(s[0].topk(2).values[0] - s[0].topk(2).values[1]) for s in scores)
-
-
 def main():
     out_dir = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_OUT
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -141,14 +136,7 @@ def main():
     torch.manual_seed(SEED)
     gen = torch.Generator().manual_seed(SEED)
     config = tiny_config()
-    model = LlavaNextForConditionalGeneration(config).eval()
-    assert model.language_model.config._attn_implementation == "eager"
-    tiny_weights.randomise_(model.named_parameters(), gen)
-
-    state = {k: v.clone() for k, v in model.state_dict().items()}
-    half = LlavaNextForConditionalGeneration(config)
-    half.load_state_dict(tiny_weights.fp16_state(state))
-    half.half().save_pretrained(out_dir, safe_serialization=True)
+    model = tiny_weights.random_hf_model(LlavaNextForConditionalGeneration, config, gen, out_dir)
 
     write_edge_image(out_dir / Path(EDGE_IMAGE).name)
     processor = LlavaNextImageProcessor(size={"shortest_edge": CROP}, crop_size={"height": CROP, "width": CROP},
@@ -199,7 +187,7 @@ def main():
             "unpadded_rows_cols": [rows, cols], "unpad_cut": cut,
             "unpadded_rows_cols_if_float64": [window64[1], window64[3]],
             "num_image_features": n, "merged_length": logits.shape[0], "greedy": greedy.tolist(),
-            "min_greedy_top2_gap": round(min_greedy_gap(gen_out.scores), 4), "index_formula_max_err": cross})
+            "min_greedy_top2_gap": round(tiny_weights.min_greedy_gap(gen_out.scores), 4), "index_formula_max_err": cross})
         print(f"sample{k}: {image_rel} {height}x{width} (h x w) -> {best_h}x{best_w}, crops {nph}x{npw}, "
               f"grid {nph * GRID}x{npw * GRID} -> unpad {rows}x{cols} ({cut}), N={n}, L'={logits.shape[0]}, "
               f"greedy {greedy.tolist()}, index-formula err {cross:.1e}")

@@ -54,3 +54,21 @@ def save_golden(tensors, path, source):
     """One metadata key only: safetensors writes metadata from a hash map, so several keys would
     make the header order (and the file's bytes) vary between runs."""
     save_file({k: v.contiguous() for k, v in tensors.items()}, str(path), metadata={"source": source})
+
+
+def random_hf_model(model_cls, config, gen, out_dir):
+    """A randomised MODEL_CLS(config) in eval mode (the fp32 reference), and its fp16-rounded copy
+    written by save_pretrained: HF's own key names and config.json."""
+    model = model_cls(config).eval()
+    assert model.language_model.config._attn_implementation == "eager"
+    randomise_(model.named_parameters(), gen)
+    state = {k: v.clone() for k, v in model.state_dict().items()}
+    half = model_cls(config)
+    half.load_state_dict(fp16_state(state))
+    half.half().save_pretrained(out_dir, safe_serialization=True)
+    return model
+
+
+def min_greedy_gap(scores):
+    """Smallest top-1 minus top-2 logit over the greedy steps: how robust the golden tokens are."""
+    return min(float(s[0].topk(2).values[0] - s[0].topk(2).values[1]) for s in scores)
