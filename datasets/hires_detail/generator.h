@@ -12,7 +12,7 @@
 
 namespace slime::data::hires {
 
-inline constexpr int kGeneratorVersion = 1;  // bump when any drawing or question changes
+inline constexpr int kGeneratorVersion = 2;  // bump when any drawing or question changes (2: unbiased answer letters)
 
 struct HiresDetailConfig {
   uint64_t seed = 0;

@@ -16,21 +16,27 @@ const std::string kCodeChars = "ABCDEFGHJKLMNPRSTUVWXYZ23456789";
 
 nlohmann::json box_json(const cv::Rect& r) { return {r.x, r.y, r.width, r.height}; }
 
+// Letters A, B, ... for OPTIONS in their order; the Sample's answer becomes ANSWER's letter.
+void set_options(Sample& s, const std::string& answer, const std::vector<std::string>& options) {
+  for (size_t i = 0; i < options.size(); ++i) {
+    const std::string letter(1, char('A' + i));
+    s.options.push_back({letter, options[i]});
+    if (options[i] == answer) s.answer = letter;
+  }
+}
+
 // Turns the answer into a 4-way multiple choice: `distractors` must hold >= 3 distinct values
-// other than `answer`. Options are shuffled; the Sample's answer becomes the letter.
-void make_choice(Sample& s, const std::string& answer, std::vector<std::string> distractors, Rng& rng, bool keep_order) {
+// other than `answer`. Options are shuffled, so the answer's letter is uniform over A-D; the
+// Sample's answer becomes the letter.
+void make_choice(Sample& s, const std::string& answer, std::vector<std::string> distractors, Rng& rng) {
   distractors.erase(std::remove(distractors.begin(), distractors.end(), answer), distractors.end());
   rng.shuffle(distractors);
   std::vector<std::string> options = {answer};
   for (size_t i = 0; i < distractors.size() && options.size() < 4; ++i) {
     if (std::find(options.begin(), options.end(), distractors[i]) == options.end()) options.push_back(distractors[i]);
   }
-  if (!keep_order) rng.shuffle(options);
-  for (size_t i = 0; i < options.size(); ++i) {
-    const std::string letter(1, char('A' + i));
-    s.options.push_back({letter, options[i]});
-    if (options[i] == answer) s.answer = letter;
-  }
+  rng.shuffle(options);
+  set_options(s, answer, options);
 }
 
 std::vector<std::string> colour_names() {
@@ -83,17 +89,13 @@ bool count_item(Scene& scene, Sample& s, bool mc, Rng& rng) {
     s.answer = answer;
     return true;
   }
-  std::vector<std::string> near;
-  for (int d : {-3, -2, -1, 1, 2, 3}) {
-    if (target + d >= 1) near.push_back(std::to_string(target + d));
-  }
-  make_choice(s, answer, near, rng, false);
-  // Numbers read best in ascending order; re-letter after sorting.
-  std::sort(s.options.begin(), s.options.end(), [](const Option& a, const Option& b) { return std::stoi(a.text) < std::stoi(b.text); });
-  for (size_t i = 0; i < s.options.size(); ++i) {
-    s.options[i].letter = std::string(1, char('A' + i));
-    if (s.options[i].text == answer) s.answer = s.options[i].letter;
-  }
+  // Four consecutive numbers in ascending order (numbers read best that way), the window placed so
+  // that the answer's position in it is uniform: k numbers below the answer, k in 0..3 (fewer when
+  // the answer is small). A window centred on the answer would make B/C a prior worth ~50 %.
+  const int below = rng.uniform(0, std::min(3, target - 1));
+  std::vector<std::string> window;
+  for (int v = target - below; v < target - below + 4; ++v) window.push_back(std::to_string(v));
+  set_options(s, answer, window);
   return true;
 }
 
@@ -114,7 +116,7 @@ bool colour_item(Scene& scene, Sample& s, bool mc, Rng& rng) {
   s.question = fmt::format("What colour is the small shape labelled \"{}\"?", names[0]);
   s.meta["answer_text"] = answer;
   s.meta["details"] = details;
-  if (mc) make_choice(s, answer, colour_names(), rng, false);
+  if (mc) make_choice(s, answer, colour_names(), rng);
   else s.answer = answer;
   return true;
 }
@@ -148,14 +150,17 @@ bool text_item(Scene& scene, Sample& s, bool mc, Rng& rng) {
     s.answer = answer;
     return true;
   }
-  // Distractor codes differ from the answer in one character, so the whole code must be read.
+  // Distractor codes differ from the answer in one character, the SAME position for all four, so the
+  // whole code must be read: with a different position per distractor, the answer would be the
+  // per-position majority of the options and could be picked without the image.
+  const size_t pos = size_t(rng.uniform(0, 3));
   std::vector<std::string> variants;
-  while (variants.size() < 6) {
+  while (variants.size() < 3) {
     std::string v = answer;
-    v[size_t(rng.uniform(0, 3))] = kCodeChars[size_t(rng.uniform(0, int(kCodeChars.size()) - 1))];
+    v[pos] = kCodeChars[size_t(rng.uniform(0, int(kCodeChars.size()) - 1))];
     if (v != answer && std::find(variants.begin(), variants.end(), v) == variants.end()) variants.push_back(v);
   }
-  make_choice(s, answer, variants, rng, false);
+  make_choice(s, answer, variants, rng);
   return true;
 }
 
@@ -183,7 +188,8 @@ bool position_item(Scene& scene, Sample& s, Rng& rng) {
   const std::vector<std::string> texts = {"to the left", "to the right", "above", "below"};
   s.meta["answer_text"] = relations[rel];
   s.meta["details"] = {box_json(first), box_json(second)};
-  make_choice(s, texts[size_t(rel)], texts, rng, true);
+  // The four relations in a fixed order; the answer's letter is the relation's (uniform) index.
+  set_options(s, texts[size_t(rel)], texts);
   return true;
 }
 

@@ -5,14 +5,16 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <optional>
 #include <sstream>
 
-#include <opencv2/core.hpp>
-#include <opencv2/imgcodecs.hpp>
-
 #include "datasets/hires_detail/generator.h"
+#include "datasets/hires_detail/items.h"
+#include "datasets/hires_detail/rng.h"
 #include "datasets/registry.h"
 #include "engine/common/error.h"
+#include "engine/image/decode.h"
 #include "engine/image/uhd_grid.h"
 #include "tests/unit/datasets/temp_path.h"
 
@@ -50,6 +52,47 @@ TEST(HiresDetail, SameSeedSameBytesOtherSeedOtherBytes) {
   EXPECT_NE(make_hires_item(cfg, "test", 0).png, make_hires_item(cfg, "val", 0).png);
 }
 
+// No answer can be picked without the image: per question type the answer's letter is spread over
+// A-D (generator v1 always put position answers at A and count answers at B/C), and the text
+// options carry no majority vote (v1's distractors each changed a different character, so the
+// answer agreed with the per-position majority and a blind "consensus" pick scored ~100 %).
+TEST(HiresDetail, MultipleChoiceAnswersCarryNoBlindPrior) {
+  // 100 multiple-choice items per type, drawn without PNG encoding (make_item) to keep this fast;
+  // a letter's share must lie within 0.25 +- 3 binomial sd (0.043 at n = 100).
+  constexpr int kPerType = 100;
+  int consensus_right = 0;
+  for (int t = 0; t < kItemTypes; ++t) {
+    const auto type = static_cast<ItemType>(t);
+    std::map<std::string, int> letters;
+    for (int i = 0; i < kPerType; ++i) {
+      Rng rng(item_seed(11, "blind", i * kItemTypes + t));
+      std::optional<Item> item;
+      for (int attempt = 0; attempt < 50 && !item; ++attempt) item = make_item(type, /*multiple_choice=*/true, 1344, 1008, rng);
+      ASSERT_TRUE(item) << item_type_name(type) << " item " << i << ": no scene fitted in 50 attempts";
+      const Sample& s = item->sample;
+      ASSERT_EQ(s.options.size(), 4u) << s.id;
+      ++letters[s.answer];
+      if (type != ItemType::kText) continue;
+      // The blind pick: the option that agrees most with the others, character by character.
+      int best = -1;
+      std::string pick;
+      for (const auto& o : s.options) {
+        int agree = 0;
+        for (const auto& other : s.options)
+          for (size_t k = 0; k < o.text.size() && k < other.text.size(); ++k) agree += o.text[k] == other.text[k];
+        if (agree > best) best = agree, pick = o.letter;
+      }
+      consensus_right += pick == s.answer;
+    }
+    for (const char* letter : {"A", "B", "C", "D"}) {
+      const double share = letters.count(letter) ? double(letters.at(letter)) / kPerType : 0.0;
+      EXPECT_GE(share, 0.12) << item_type_name(type) << " " << letter;
+      EXPECT_LE(share, 0.38) << item_type_name(type) << " " << letter;
+    }
+  }
+  EXPECT_LE(double(consensus_right) / kPerType, 0.38) << consensus_right << " of " << kPerType;
+}
+
 TEST(HiresDetail, ItemsAreExactAndDetailsSmall) {
   HiresDetailConfig cfg;
   cfg.seed = 3;
@@ -59,11 +102,11 @@ TEST(HiresDetail, ItemsAreExactAndDetailsSmall) {
     const Sample& s = item.sample;
     SCOPED_TRACE(s.id + " " + s.question);
     ++types[s.category];
-    const cv::Mat img = cv::imdecode(item.png, cv::IMREAD_COLOR);
-    ASSERT_FALSE(img.empty());
-    EXPECT_EQ(img.cols, s.meta["width"].get<int>());
-    EXPECT_EQ(img.rows, s.meta["height"].get<int>());
-    EXPECT_TRUE(std::find(cfg.sizes.begin(), cfg.sizes.end(), std::make_pair(img.cols, img.rows)) != cfg.sizes.end());
+    // Our decoder (OpenCV imgcodecs or libpng, as built) reads what the generator wrote.
+    const image::RgbImage img = image::decode_image(item.png, s.id);
+    EXPECT_EQ(img.width, s.meta["width"].get<int>());
+    EXPECT_EQ(img.height, s.meta["height"].get<int>());
+    EXPECT_TRUE(std::find(cfg.sizes.begin(), cfg.sizes.end(), std::make_pair(img.width, img.height)) != cfg.sizes.end());
     // The answer is exact: a letter naming the option whose text is answer_text, or the text.
     const std::string answer_text = s.meta["answer_text"];
     if (s.options.empty()) {
@@ -81,9 +124,9 @@ TEST(HiresDetail, ItemsAreExactAndDetailsSmall) {
       EXPECT_EQ(hits, 1);
     }
     // Detail size in the global view and in the UHD crop.
-    const auto grid = image::select_grid_uhd(img.cols, img.rows);
-    const double global = 336.0 / std::max(img.cols, img.rows);
-    const double crop = std::min(336.0 * grid.cols / img.cols, 336.0 * grid.rows / img.rows);
+    const auto grid = image::select_grid_uhd(img.width, img.height);
+    const double global = 336.0 / std::max(img.width, img.height);
+    const double crop = std::min(336.0 * grid.cols / img.width, 336.0 * grid.rows / img.height);
     ASSERT_FALSE(s.meta["details"].empty());
     for (const auto& box : s.meta["details"]) {
       const int w = box[2], h = box[3];
@@ -92,8 +135,8 @@ TEST(HiresDetail, ItemsAreExactAndDetailsSmall) {
       EXPECT_LE(detail * global, kGlobalMaxPx) << detail;
       EXPECT_GE(detail * crop, kCropMinPx) << detail << " in grid " << grid.cols << "x" << grid.rows;
       EXPECT_GE(box[0].get<int>(), 0);
-      EXPECT_LE(box[0].get<int>() + w, img.cols);
-      EXPECT_LE(box[1].get<int>() + h, img.rows);
+      EXPECT_LE(box[0].get<int>() + w, img.width);
+      EXPECT_LE(box[1].get<int>() + h, img.height);
     }
   }
   EXPECT_EQ(types, (std::map<std::string, int>{{"colour", 10}, {"count", 10}, {"position", 10}, {"text", 10}}));
