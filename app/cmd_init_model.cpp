@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -19,6 +20,7 @@ struct InitModelFlags {
   uint64_t seed = 0;
   std::string out;
   std::string tokenizer = "tests/data/tokenizers/llama2";
+  std::vector<std::string> shape;
 };
 
 void run_init_model(const InitModelFlags& f) {
@@ -28,8 +30,9 @@ void run_init_model(const InitModelFlags& f) {
   o.seed = f.seed;
   o.out_dir = f.out;
   o.tokenizer_dir = f.tokenizer;
+  o.shape = f.shape;
   const model::InitModelReport r = model::init_model(o);
-  const nlohmann::json out = {{"kind", f.kind},           {"preset", f.preset},
+  const nlohmann::json out = {{"kind", f.kind},           {"preset", f.preset}, {"shape", f.shape},
                               {"seed", f.seed},           {"config", r.config_path},
                               {"weights", r.weights_path}, {"tensors", r.tensors},
                               {"parameters", r.parameters}, {"vocab_size", r.vocab_size},
@@ -45,6 +48,10 @@ void register_init_model(CLI::App& app) {
   cmd->add_option("--kind", flags->kind, "slime | llava | llava_next")->check(CLI::IsMember({"slime", "llava", "llava_next"}));
   cmd->add_option("--preset", flags->preset, "tiny | small | 7b-shape (7b-shape allocates ~7B parameters)")
       ->check(CLI::IsMember({"tiny", "small", "7b-shape"}));
+  cmd->add_option("--shape", flags->shape,
+                  "key=value size change to the preset (repeatable): vision_hidden_size, vision_intermediate_size, "
+                  "vision_layers, vision_heads, hidden_size, intermediate_size, num_hidden_layers, "
+                  "num_attention_heads, num_key_value_heads, mm_resampler_dim");
   cmd->add_option("--seed", flags->seed, "torch::manual_seed for the initialisation");
   cmd->add_option("--out", flags->out, "output directory (created)")->required();
   cmd->add_option("--tokenizer", flags->tokenizer,

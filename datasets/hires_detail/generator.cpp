@@ -6,8 +6,13 @@
 #include <cstdio>
 
 #include <fmt/format.h>
+#include <opencv2/core.hpp>
 #include <opencv2/core/version.hpp>
+#if SLIME_WITH_IMGCODECS
 #include <opencv2/imgcodecs.hpp>
+#else
+#include <png.h>
+#endif
 
 #include "datasets/formats/slime_jsonl.h"
 #include "datasets/hires_detail/items.h"
@@ -27,6 +32,49 @@ void write_file(const fs::path& path, const void* data, size_t size) {
   if (!out) throw_error(ErrorCode::kIo, "{}: write failed", path.string());
 }
 
+#if SLIME_WITH_IMGCODECS
+bool encode_png(const cv::Mat& image, std::vector<uint8_t>& out) {
+  const std::vector<int> params = {cv::IMWRITE_PNG_COMPRESSION, kPngCompression,
+                                   cv::IMWRITE_PNG_STRATEGY, cv::IMWRITE_PNG_STRATEGY_DEFAULT};
+  return cv::imencode(".png", image, out, params);
+}
+#else
+// Without OpenCV imgcodecs (SLIME_IMGCODECS OFF): libpng with the calls OpenCV 4.6's PngEncoder makes
+// for these parameters (level 6, default strategy, default filters, BGR input). The pixels are
+// always the same; the bytes are the same when libpng and zlib are the versions OpenCV uses.
+void png_append(png_structp png, png_bytep data, png_size_t n) {
+  auto* out = static_cast<std::vector<uint8_t>*>(png_get_io_ptr(png));
+  out->insert(out->end(), data, data + n);
+}
+
+// Holds no object with a destructor: libpng's errors longjmp out of it.
+bool png_write_bgr(png_structp png, png_infop info, const cv::Mat& image, png_bytepp rows, std::vector<uint8_t>* out) {
+  if (setjmp(png_jmpbuf(png))) return false;
+  png_set_write_fn(png, out, png_append, nullptr);
+  png_set_compression_level(png, kPngCompression);
+  png_set_compression_strategy(png, 0);  // Z_DEFAULT_STRATEGY
+  png_set_IHDR(png, info, png_uint_32(image.cols), png_uint_32(image.rows), 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
+               PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+  png_write_info(png, info);
+  png_set_bgr(png);
+  png_write_image(png, rows);
+  png_write_end(png, info);
+  return true;
+}
+
+bool encode_png(const cv::Mat& image, std::vector<uint8_t>& out) {
+  if (image.type() != CV_8UC3) return false;
+  png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
+  png_infop info = png ? png_create_info_struct(png) : nullptr;
+  std::vector<png_bytep> rows(size_t(image.rows));
+  for (int y = 0; y < image.rows; ++y) rows[size_t(y)] = const_cast<png_bytep>(image.ptr<uint8_t>(y));
+  out.clear();
+  const bool ok = info != nullptr && png_write_bgr(png, info, image, rows.data(), &out);
+  png_destroy_write_struct(&png, &info);
+  return ok;
+}
+#endif
+
 }  // namespace
 
 HiresItem make_hires_item(const HiresDetailConfig& cfg, const std::string& split, int index) {
@@ -44,9 +92,7 @@ HiresItem make_hires_item(const HiresDetailConfig& cfg, const std::string& split
     out.sample.id = fmt::format("{}_{:05d}", split, index);
     out.sample.row = index;
     out.sample.split = split;
-    const std::vector<int> params = {cv::IMWRITE_PNG_COMPRESSION, kPngCompression,
-                                     cv::IMWRITE_PNG_STRATEGY, cv::IMWRITE_PNG_STRATEGY_DEFAULT};
-    if (!cv::imencode(".png", item->image, out.png, params)) {
+    if (!encode_png(item->image, out.png)) {
       throw_error(ErrorCode::kInternal, "hires-detail {}: PNG encoding failed", out.sample.id);
     }
     return out;
@@ -70,6 +116,9 @@ void write_hires_detail(const std::string& out_dir, const HiresDetailConfig& cfg
       {"generator", {{"name", "slime hires-detail"}, {"version", kGeneratorVersion}, {"seed", cfg.seed},
                      {"sizes", sizes}, {"opencv", CV_VERSION}, {"png_compression", kPngCompression}}},
       {"splits", counts}};
+#if !SLIME_WITH_IMGCODECS
+  manifest["generator"]["png_encoder"] = "libpng " PNG_LIBPNG_VER_STRING;  // OpenCV imgcodecs otherwise
+#endif
   const std::string m = manifest.dump(2) + "\n";
   write_file(root / "dataset.json", m.data(), m.size());
   for (const auto& [split, n] : splits) {

@@ -29,6 +29,7 @@ struct Preset {
   io::ClipVisionConfig clip;
   int64_t hidden, intermediate, layers, heads, kv_heads;
   int64_t resampler_dim;  // mm_resampler_dim (local compressor Nq)
+  double rope_theta = 10000.0;
 };
 
 // Every preset keeps CLIP at 336 px / patch 14 (preprocessing is fixed at 336: 576 patch tokens,
@@ -55,9 +56,55 @@ Preset make_preset(const std::string& name) {
     p.clip.num_attention_heads = 16;
     p.hidden = 4096, p.intermediate = 11008, p.layers = 32, p.heads = 32, p.kv_heads = 32;
     p.resampler_dim = 144;
+  } else if (name == "llama3-8b-shape") {  // CLIP ViT-L/14-336 + Llama-3-8B (GQA: 8 KV heads; SliME-8B)
+    p = make_preset("7b-shape");
+    p.intermediate = 14336, p.kv_heads = 8, p.rope_theta = 500000.0;  // vocab (128256) from the tokenizer
   } else {
-    throw_error(ErrorCode::kInvalidArgument, "init-model: unknown preset '{}' (tiny, small, 7b-shape)", name);
+    throw_error(ErrorCode::kInvalidArgument, "init-model: unknown preset '{}' (tiny, small, 7b-shape, llama3-8b-shape)",
+                name);
   }
+  return p;
+}
+
+// InitModelOptions::shape: "key=value" changes to a preset's sizes (header lists the keys).
+Preset apply_shape(Preset p, const std::vector<std::string>& shape) {
+  const std::map<std::string, int64_t*> fields = {
+      {"vision_hidden_size", &p.clip.hidden_size},   {"vision_intermediate_size", &p.clip.intermediate_size},
+      {"vision_layers", &p.clip.num_hidden_layers},  {"vision_heads", &p.clip.num_attention_heads},
+      {"hidden_size", &p.hidden},                    {"intermediate_size", &p.intermediate},
+      {"num_hidden_layers", &p.layers},              {"num_attention_heads", &p.heads},
+      {"num_key_value_heads", &p.kv_heads},          {"mm_resampler_dim", &p.resampler_dim}};
+  for (const std::string& kv : shape) {
+    const size_t eq = kv.find('=');
+    const std::string key = kv.substr(0, eq);
+    auto it = fields.find(key);
+    if (eq == std::string::npos || it == fields.end()) {
+      std::string keys;
+      for (const auto& [k, unused] : fields) keys += (keys.empty() ? "" : ", ") + k;
+      throw_error(ErrorCode::kInvalidArgument, "init-model --shape '{}': expected key=value with a key of: {}", kv, keys);
+    }
+    int64_t v = 0;
+    try {
+      size_t used = 0;
+      v = std::stoll(kv.substr(eq + 1), &used);
+      if (used != kv.size() - eq - 1) throw std::invalid_argument("trailing");
+    } catch (const std::exception&) {
+      throw_error(ErrorCode::kInvalidArgument, "init-model --shape '{}': the value is not an integer", kv);
+    }
+    if (v <= 0) throw_error(ErrorCode::kInvalidArgument, "init-model --shape '{}': the value must be positive", kv);
+    *it->second = v;
+  }
+  // Upstream derives the resamplers' head count as mm_hidden_size // 128 and the compressor's grid
+  // as sqrt(mm_resampler_dim): check here rather than fail later in the module constructors.
+  if (p.clip.hidden_size % 128 != 0)
+    throw_error(ErrorCode::kInvalidArgument, "init-model: vision_hidden_size {} is not a multiple of 128 (resampler heads = width / 128)",
+                p.clip.hidden_size);
+  const int64_t g = static_cast<int64_t>(std::llround(std::sqrt(static_cast<double>(p.resampler_dim))));
+  if (g * g != p.resampler_dim)
+    throw_error(ErrorCode::kInvalidArgument, "init-model: mm_resampler_dim {} is not a square (Nq = g*g query grid)", p.resampler_dim);
+  if (p.hidden % p.heads != 0 || p.heads % p.kv_heads != 0 || p.clip.hidden_size % p.clip.num_attention_heads != 0)
+    throw_error(ErrorCode::kInvalidArgument, "init-model: heads must divide the widths (hidden {} / heads {} / kv heads {}; vision {} / {})",
+                p.hidden, p.heads, p.kv_heads, p.clip.hidden_size, p.clip.num_attention_heads);
   return p;
 }
 
@@ -66,7 +113,7 @@ json read_json(const fs::path& path) {
   if (!in) throw_error(ErrorCode::kNotFound, "{}: cannot open", path.string());
   try {
     return json::parse(in);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for 1e400
     throw_error(ErrorCode::kFormat, "{}: not valid JSON: {}", path.string(), e.what());
   }
 }
@@ -131,24 +178,28 @@ bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
+// One parameter by init_model's rule (header).
+void init_parameter(const std::string& name, at::Tensor p) {
+  if (ends_with(name, "pos_embed")) {
+    const int64_t grid = static_cast<int64_t>(std::llround(std::sqrt(static_cast<double>(p.size(0)))));
+    p.copy_(sincos_pos_embed_2d(p.size(1), grid, /*round_to_fp16=*/true));
+  } else if (ends_with(name, "bias")) {
+    p.zero_();
+  } else if (p.dim() == 1 && ends_with(name, ".weight")) {  // LayerNorm / RMSNorm
+    p.fill_(1.0);
+  } else {
+    p.normal_(0.0, 0.02);
+  }
+}
+
 // Fills MODULE's parameters in state-dict order and appends them to OUT under PREFIX.
 void init_and_collect(torch::nn::Module& module, const std::string& prefix,
                       std::vector<std::pair<std::string, at::Tensor>>& out) {
   torch::NoGradGuard no_grad;
   for (const auto& item : module.named_parameters(/*recurse=*/true)) {
-    const std::string& name = item.key();
     at::Tensor p = item.value();
-    if (ends_with(name, "pos_embed")) {
-      const int64_t grid = static_cast<int64_t>(std::llround(std::sqrt(static_cast<double>(p.size(0)))));
-      p.copy_(sincos_pos_embed_2d(p.size(1), grid, /*round_to_fp16=*/true));
-    } else if (ends_with(name, "bias")) {
-      p.zero_();
-    } else if (p.dim() == 1 && ends_with(name, ".weight")) {  // LayerNorm / RMSNorm
-      p.fill_(1.0);
-    } else {
-      p.normal_(0.0, 0.02);
-    }
-    out.emplace_back(prefix + name, p.detach().contiguous());
+    init_parameter(item.key(), p);
+    out.emplace_back(prefix + item.key(), p.detach().contiguous());
   }
 }
 
@@ -182,7 +233,7 @@ json llava_next_config(const Preset& p, const TokenizerInfo& tok, const InitMode
                {"vocab_size", tok.vocab_size + 64},
                {"max_position_embeddings", 4096},
                {"rms_norm_eps", 1e-5},
-               {"rope_theta", 10000.0},
+               {"rope_theta", p.rope_theta},
                {"rope_scaling", nullptr},
                {"hidden_act", "silu"},
                {"tie_word_embeddings", false},
@@ -212,7 +263,7 @@ json llava_next_config(const Preset& p, const TokenizerInfo& tok, const InitMode
 }  // namespace
 
 json init_model_config(const InitModelOptions& o) {
-  const Preset p = make_preset(o.preset);
+  const Preset p = apply_shape(make_preset(o.preset), o.shape);
   const TokenizerInfo tok = read_tokenizer(o.tokenizer_dir);
   if (o.kind == InitKind::kLlavaNext) return llava_next_config(p, tok, o);
   const bool slime = o.kind == InitKind::kSlime;
@@ -229,7 +280,7 @@ json init_model_config(const InitModelOptions& o) {
       {"vocab_size", tok.vocab_size},
       {"max_position_embeddings", 4096},
       {"rms_norm_eps", 1e-5},
-      {"rope_theta", 10000.0},
+      {"rope_theta", p.rope_theta},
       {"rope_scaling", nullptr},
       {"hidden_act", "silu"},
       {"tie_word_embeddings", false},
@@ -246,7 +297,7 @@ json init_model_config(const InitModelOptions& o) {
       {"mm_use_im_patch_token", false},
       {"tokenizer_model_max_length", 2048},
       {"tokenizer_padding_side", "right"},
-      {"init_model", {{"kind", slime ? "slime" : "llava"}, {"preset", o.preset}, {"seed", o.seed}}},
+      {"init_model", {{"kind", slime ? "slime" : "llava"}, {"preset", o.preset}, {"shape", o.shape}, {"seed", o.seed}}},
   };
   if (slime) {
     c["mm_projector_type"] = "gated";
@@ -268,6 +319,16 @@ json init_model_config(const InitModelOptions& o) {
     c["image_aspect_ratio"] = "pad";
   }
   return c;
+}
+
+void init_parameters(torch::nn::Module& module) {
+  torch::NoGradGuard no_grad;
+  for (const auto& item : module.named_parameters(/*recurse=*/true)) init_parameter(item.key(), item.value());
+}
+
+io::ModelConfig init_model_parsed_config(const InitModelOptions& options) {
+  const fs::path where = fs::path(options.out_dir.empty() ? "(in memory)" : options.out_dir) / "config.json";
+  return io::parse_model_config(init_model_config(options), where.string());
 }
 
 io::ClipVisionConfig init_model_clip_config(const io::ModelConfig& config) {

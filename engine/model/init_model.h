@@ -22,6 +22,10 @@
 
 #include "engine/io/model_config.h"
 
+namespace torch::nn {
+class Module;
+}  // namespace torch::nn
+
 namespace slime::model {
 
 enum class InitKind { kSlime, kLlava, kLlavaNext };
@@ -30,10 +34,16 @@ InitKind parse_init_kind(const std::string& name);
 
 struct InitModelOptions {
   InitKind kind = InitKind::kSlime;
-  std::string preset = "tiny";  // tiny | small | 7b-shape (the release shapes: never allocate in tests)
+  // tiny | small | 7b-shape | llama3-8b-shape (the release shapes: never allocate in tests;
+  // llama3-8b-shape is CLIP ViT-L + Llama-3-8B, give it the Llama-3 tokenizer for vocab 128256)
+  std::string preset = "tiny";
   uint64_t seed = 0;
   std::string out_dir;
   std::string tokenizer_dir;  // a folder with tokenizer.json (+ tokenizer_config.json, tokenizer.model)
+  // "key=value" size changes to the preset (`--shape`), keys: vision_hidden_size (a multiple of 128),
+  // vision_intermediate_size, vision_layers, vision_heads, hidden_size, intermediate_size,
+  // num_hidden_layers, num_attention_heads, num_key_value_heads, mm_resampler_dim (a square: Nq).
+  std::vector<std::string> shape;
 };
 
 struct InitModelReport {
@@ -50,6 +60,13 @@ struct InitModelReport {
 nlohmann::json init_model_config(const InitModelOptions& options);
 
 InitModelReport init_model(const InitModelOptions& options);
+
+// In memory, for benchmarks on a device (no multi-GB files): init_model_parsed_config gives the
+// config init_model would write (out_dir may be empty); build the modules from it on the device in
+// the wanted dtype, then init_parameters applies init_model's rule to their parameters in place
+// (seed with torch::manual_seed first; a CUDA generator draws other values than the CPU's).
+io::ModelConfig init_model_parsed_config(const InitModelOptions& options);
+void init_parameters(torch::nn::Module& module);
 
 // The CLIP architecture the loader resolved (vision.clip: "mm_vision_config", a nested
 // "vision_config" or a known openai tower); kInvalidArgument when it has none.

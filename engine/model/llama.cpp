@@ -5,6 +5,7 @@
 
 #include <ATen/ATen.h>
 #include <torch/utils.h>
+#include <torch/version.h>
 
 #include "engine/common/error.h"
 #include "engine/io/torch_tensors.h"
@@ -42,6 +43,26 @@ double lowest_of(at::ScalarType type) {
 }
 
 }  // namespace
+
+const char* attention_impl_name(AttentionImpl impl) {
+  switch (impl) {
+    case AttentionImpl::kAuto: return "auto";
+    case AttentionImpl::kEager: return "eager";
+    case AttentionImpl::kSdpa: return "sdpa";
+  }
+  return "?";
+}
+
+bool sdpa_available() { return TORCH_VERSION_MAJOR >= 2; }
+
+AttentionImpl resolve_attention(AttentionImpl impl, const at::Device& device) {
+  if (impl == AttentionImpl::kSdpa && !sdpa_available())
+    throw_error(ErrorCode::kUnsupported, "attention sdpa needs LibTorch 2.x (this build has {}.{}); use eager",
+                TORCH_VERSION_MAJOR, TORCH_VERSION_MINOR);
+  if (impl != AttentionImpl::kAuto) return impl;
+  // SDPA's fused kernels are the CUDA win; on the CPU the eager form stays the bit-exact reference.
+  return device.is_cuda() && sdpa_available() ? AttentionImpl::kSdpa : AttentionImpl::kEager;
+}
 
 LlamaLinearImpl::LlamaLinearImpl(int64_t in, int64_t out, const at::TensorOptions& options) {
   weight = register_parameter("weight", at::empty({out, in}, options), /*requires_grad=*/false);
@@ -120,7 +141,8 @@ LlamaAttentionImpl::LlamaAttentionImpl(const io::LlmConfig& config, const at::Te
 }
 
 at::Tensor LlamaAttentionImpl::forward(const at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin,
-                                       const at::Tensor& allowed, runtime::KvCache& cache, int64_t layer) {
+                                       const at::Tensor& allowed, runtime::KvCache& cache, int64_t layer,
+                                       const AttentionPlan& plan) {
   const int64_t b = x.size(0), s = x.size(1);
   auto heads = [&](const at::Tensor& y, int64_t n) { return y.view({b, s, n, head_dim_}).transpose(1, 2); };
   at::Tensor q = heads(q_proj_(x), heads_);     // [B, H, S, hd]
@@ -131,11 +153,19 @@ at::Tensor LlamaAttentionImpl::forward(const at::Tensor& x, const at::Tensor& co
   q = q * c + rotate_half(q) * sn;
   k = k * c + rotate_half(k) * sn;
 
-  auto [keys, values] = cache.append(layer, k, v);  // [B, KV, T, hd], T = cached + S
-  const int64_t n_rep = heads_ / kv_heads_;
-  keys = repeat_kv(keys, n_rep);  // [B, H, T, hd]
-  values = repeat_kv(values, n_rep);
+  // [B, KV, T, hd]: T = cached + S, or the whole capacity for a static decode step.
+  const auto [keys, values] = plan.slot.defined() ? cache.write_at(layer, plan.slot, k, v) : cache.append(layer, k, v);
+  const at::Tensor attn = plan.impl == AttentionImpl::kSdpa ? attend_sdpa(q, keys, values, allowed, plan)
+                                                            : attend_eager(q, keys, values, allowed);  // [B, H, S, hd]
+  const at::Tensor out = attn.transpose(1, 2).contiguous().reshape({b, s, heads_ * head_dim_});
+  return o_proj_(out);  // [B, S, D]
+}
 
+at::Tensor LlamaAttentionImpl::attend_eager(const at::Tensor& q, const at::Tensor& keys_in, const at::Tensor& values_in,
+                                            const at::Tensor& allowed) const {
+  const int64_t s = q.size(2), n_rep = heads_ / kv_heads_;
+  const at::Tensor keys = repeat_kv(keys_in, n_rep);  // [B, H, T, hd]
+  const at::Tensor values = repeat_kv(values_in, n_rep);
   // Causal attention by blocks of queries: the block [q0, q1) attends to key slots [0, past + q1)
   // only, since every later slot is masked for all of its queries. A long prefill (SliME's ~1.5k
   // rows) then skips the upper triangle's half of the QKᵀ / PV work and never holds the whole
@@ -154,9 +184,41 @@ at::Tensor LlamaAttentionImpl::forward(const at::Tensor& x, const at::Tensor& co
     const at::Tensor weights = at::softmax(scores, -1, at::kFloat).to(q.scalar_type());  // fp32 softmax, as HF
     blocks.push_back(at::matmul(weights, vb));  // [B, H, q1 - q0, hd]
   }
-  const at::Tensor attn = blocks.size() == 1 ? blocks[0] : at::cat(blocks, 2);  // [B, H, S, hd]
-  const at::Tensor out = attn.transpose(1, 2).contiguous().reshape({b, s, heads_ * head_dim_});
-  return o_proj_(out);  // [B, S, D]
+  return blocks.size() == 1 ? blocks[0] : at::cat(blocks, 2);  // [B, H, S, hd]
+}
+
+at::Tensor LlamaAttentionImpl::attend_sdpa(const at::Tensor& q, const at::Tensor& keys, const at::Tensor& values,
+                                           const at::Tensor& allowed, const AttentionPlan& plan) const {
+#if TORCH_VERSION_MAJOR >= 2
+  const int64_t b = q.size(0), s = q.size(2), t = keys.size(2), n_rep = heads_ / kv_heads_;
+  const bool dense = plan.dense && !plan.slot.defined();
+  const bool prefill = dense && s == t;  // no cache and no padding: top-left causal = our causal
+  c10::optional<at::Tensor> mask;        // bool, true = attend
+  if (plan.slot.defined()) {
+    mask = allowed;  // static decode: one real query whose own slot the key mask already shows
+  } else if (!dense || (s > 1 && !prefill)) {
+    // allowed [B, 1, S, T]. A left-pad query row sees no key at all; SDPA's -inf fill would turn
+    // that row into NaN, which its K/V carry into the next layer and, through 0 * NaN, the real
+    // rows. Letting each query see its own slot keeps every row finite and changes no real row
+    // (a real query already sees its own slot).
+    const at::Tensor diag = at::arange(t - s, t, q.options().dtype(at::kLong)).view({s, 1})
+                                .eq(at::arange(t, q.options().dtype(at::kLong)).view({1, t}));  // [S, T]
+    mask = allowed.logical_or(diag);
+  }
+  if (s == 1 && n_rep > 1) {
+    // One query per head (decode) with grouped KV heads: the n_rep query heads of a group become
+    // n_rep query rows of that KV head, so the cache is read once instead of copied n_rep times.
+    const at::Tensor qg = q.reshape({b, kv_heads_, n_rep, head_dim_});
+    if (mask) mask = mask->view({b, 1, 1, t});  // the same keys for every row of a group
+    return at::scaled_dot_product_attention(qg, keys, values, mask).reshape({b, heads_, 1, head_dim_});
+  }
+  return at::scaled_dot_product_attention(q, repeat_kv(keys, n_rep), repeat_kv(values, n_rep), mask, 0.0,
+                                          /*is_causal=*/prefill && s > 1);
+#else
+  (void)q, (void)keys, (void)values, (void)allowed, (void)plan;
+  throw_error(ErrorCode::kUnsupported, "attention sdpa needs LibTorch 2.x (this build has {}.{})", TORCH_VERSION_MAJOR,
+              TORCH_VERSION_MINOR);
+#endif
 }
 
 LlamaMlpImpl::LlamaMlpImpl(const io::LlmConfig& config, const at::TensorOptions& options) {
@@ -179,8 +241,9 @@ LlamaDecoderLayerImpl::LlamaDecoderLayerImpl(const io::LlmConfig& config, const 
 }
 
 at::Tensor LlamaDecoderLayerImpl::forward(const at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin,
-                                          const at::Tensor& allowed, runtime::KvCache& cache, int64_t layer) {
-  const at::Tensor h = x + self_attn_(input_layernorm_(x), cos, sin, allowed, cache, layer);
+                                          const at::Tensor& allowed, runtime::KvCache& cache, int64_t layer,
+                                          const AttentionPlan& plan) {
+  const at::Tensor h = x + self_attn_->forward(input_layernorm_(x), cos, sin, allowed, cache, layer, plan);
   return h + mlp_(post_attention_layernorm_(h));
 }
 
@@ -210,7 +273,8 @@ at::ScalarType LlamaForCausalLMImpl::dtype() const { return model_->norm->weight
 at::Device LlamaForCausalLMImpl::device() const { return model_->norm->weight.device(); }
 
 at::Tensor LlamaForCausalLMImpl::embed(const at::Tensor& ids) {
-  torch::NoGradGuard no_grad;
+  // No NoGradGuard here: training (engine/train) needs the graph; inference callers (prepare_prompt,
+  // runtime::generate) hold their own guard, and frozen parameters build no graph anyway.
   return model_->embed_tokens(ids.to(device(), at::kLong));  // [B, S, D]
 }
 
@@ -221,8 +285,8 @@ runtime::KvCache LlamaForCausalLMImpl::make_cache(int64_t batch, int64_t max_len
 
 at::Tensor LlamaForCausalLMImpl::forward(const at::Tensor& inputs_embeds, const at::Tensor& positions,
                                          const at::Tensor& attention_mask, runtime::KvCache& cache, bool last_only,
-                                         const LlmDumpFn& dump) {
-  torch::NoGradGuard no_grad;
+                                         const LlmDumpFn& dump, const at::Tensor& logit_rows) {
+  // No NoGradGuard (see embed): the caller decides whether a graph is built.
   if (inputs_embeds.dim() != 3 || inputs_embeds.size(2) != config_.hidden_size)
     throw_error(ErrorCode::kShape, "Llama inputs_embeds: shape {}, expected [B, S, {}]", io::shape_str(inputs_embeds.sizes()),
                 config_.hidden_size);
@@ -248,22 +312,65 @@ at::Tensor LlamaForCausalLMImpl::forward(const at::Tensor& inputs_embeds, const 
   const at::Tensor real = attention_mask.to(dev).ne(0).view({b, 1, 1, total});    // [B, 1, 1, T]
   const at::Tensor allowed = causal.view({1, 1, s, total}).logical_and(real);     // [B, 1, S, T]
 
+  AttentionPlan plan;
+  plan.impl = resolve_attention(attention_, dev);
+  // One host read per forward, and only for SDPA: without padding it runs maskless (flash-eligible).
+  if (plan.impl == AttentionImpl::kSdpa) plan.dense = attention_mask.ne(0).all().item<bool>();
+
   const auto [cos, sin] = rotary_.cos_sin(pos, total);  // [B, S, hd] fp32
   at::Tensor h = inputs_embeds.to(dev, dtype());        // [B, S, D]
   if (dump) dump("llm.inputs_embeds", h);
   for (size_t i = 0; i < model_->layers->size(); ++i) {
-    h = model_->layers->at<LlamaDecoderLayerImpl>(i).forward(h, cos, sin, allowed, cache, static_cast<int64_t>(i));
+    h = model_->layers->at<LlamaDecoderLayerImpl>(i).forward(h, cos, sin, allowed, cache, static_cast<int64_t>(i),
+                                                             plan);
     if (dump) dump(fmt::format("llm.layer.{}", i), h);
   }
   cache.advance(s);
 
   if (last_only) h = h.slice(1, s - 1);  // [B, 1, D]: RMSNorm and the head are per position
+  else if (logit_rows.defined()) h = h.index_select(1, logit_rows.to(dev, at::kLong));  // [B, R, D]
   h = model_->norm(h);
   if (dump) dump("llm.norm", h);
   const at::Tensor head = lm_head_ ? lm_head_->weight : model_->embed_tokens->weight;  // [V, D]
   at::Tensor logits = at::linear(h, head).to(at::kFloat);                              // [B, S or 1, V]
   if (dump) dump("llm.logits", logits);
   return logits;
+}
+
+bool LlamaForCausalLMImpl::static_decode_ok(int64_t capacity) const {
+  return !(config_.rope_scaling && config_.rope_scaling->type == "dynamic" &&
+           capacity > config_.max_position_embeddings);
+}
+
+at::Tensor LlamaForCausalLMImpl::decode_static(const at::Tensor& ids, const at::Tensor& positions,
+                                               const at::Tensor& slot, const at::Tensor& key_mask,
+                                               runtime::KvCache& cache) {
+  const int64_t b = cache.batch(), capacity = cache.capacity();
+  const at::Device dev = device();
+  if (!static_decode_ok(capacity))
+    throw_error(ErrorCode::kUnsupported, "Llama decode_static: dynamic rope scaling past {} positions (capacity {})",
+                config_.max_position_embeddings, capacity);
+  if (ids.sizes() != at::IntArrayRef{b, 1} || positions.sizes() != at::IntArrayRef{b, 1} || slot.numel() != 1 ||
+      key_mask.sizes() != at::IntArrayRef{b, capacity} || key_mask.scalar_type() != at::kBool ||
+      ids.device() != dev || positions.device() != dev || slot.device() != dev || key_mask.device() != dev)
+    throw_error(ErrorCode::kShape, "Llama decode_static: ids {}, positions {}, slot {}, key_mask {} ({}); expected "
+                "ids and positions [B = {}, 1], slot [1], key_mask [B, {}] bool, all on {}", io::shape_str(ids.sizes()),
+                io::shape_str(positions.sizes()), io::shape_str(slot.sizes()), io::shape_str(key_mask.sizes()),
+                c10::toString(key_mask.scalar_type()), b, capacity, dev.str());
+  AttentionPlan plan;
+  plan.impl = resolve_attention(attention_, dev);
+  plan.slot = slot;
+  const at::Tensor allowed = key_mask.view({b, 1, 1, capacity});  // the query is the newest slot: causal by the mask
+  // A table over max(max_positions, capacity) rows: the same rows for every step (no rebuild, so
+  // no work outside the captured kernels), and equal to the per-step table of the reference path.
+  const auto [cos, sin] = rotary_.cos_sin(positions, capacity);  // [B, 1, hd] fp32
+  at::Tensor h = model_->embed_tokens(ids);                      // [B, 1, D]
+  for (size_t i = 0; i < model_->layers->size(); ++i)
+    h = model_->layers->at<LlamaDecoderLayerImpl>(i).forward(h, cos, sin, allowed, cache, static_cast<int64_t>(i),
+                                                             plan);
+  h = model_->norm(h);
+  const at::Tensor head = lm_head_ ? lm_head_->weight : model_->embed_tokens->weight;  // [V, D]
+  return at::linear(h, head).to(at::kFloat);                                           // [B, 1, V]
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -9,7 +9,8 @@
 // (linear: positions / factor; dynamic NTK: base re-scaled when the sequence outgrows
 // max_position_embeddings); GQA by repeating KV heads; softmax in fp32; SwiGLU; fp32 logits.
 // Attention is plain softmax(QKᵀ/√d + mask)V, which LibTorch 1.13 and 2.x both compile
-// (model.md §12.3: 1.13 has no public SDPA).
+// (model.md §12.3: 1.13 has no public SDPA); with LibTorch 2.x, AttentionImpl::kSdpa runs
+// at::scaled_dot_product_attention instead (the default on CUDA).
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -26,6 +27,25 @@
 #include "engine/runtime/kv_cache.h"
 
 namespace slime::model {
+
+// How attention is computed. Both forms are softmax(QKᵀ/√d + mask)V; they differ in kernels and
+// rounding only (model.md §12.3).
+enum class AttentionImpl {
+  kAuto,   // kSdpa on a CUDA device with LibTorch 2.x, else kEager (CPU runs stay bit-identical to the reference)
+  kEager,  // the reference: QKᵀ, finite mask fill, fp32 softmax, PV, by blocks of queries (any LibTorch)
+  kSdpa,   // at::scaled_dot_product_attention (LibTorch 2.x; flash / memory-efficient / cuDNN kernels on CUDA
+           // bf16/fp16). kUnsupported with LibTorch 1.13, which has no public SDPA.
+};
+const char* attention_impl_name(AttentionImpl impl);  // "auto", "eager", "sdpa"
+bool sdpa_available();                                 // compiled against LibTorch 2.x
+AttentionImpl resolve_attention(AttentionImpl impl, const at::Device& device);  // kEager or kSdpa
+
+// What one forward's attention layers share, resolved once per forward.
+struct AttentionPlan {
+  AttentionImpl impl = AttentionImpl::kEager;  // kEager or kSdpa
+  bool dense = false;  // no left padding: SDPA needs no explicit mask (is_causal for a prefill, none for one query)
+  at::Tensor slot;     // static decode: [1] int64 device slot the step's K/V go to (undefined: append at length)
+};
 
 // Receives named intermediates (model.md §12.5): "llm.inputs_embeds", "llm.layer.{i}" (output of
 // model.layers.{i}), "llm.norm" (after model.norm), "llm.logits".
@@ -88,9 +108,14 @@ class LlamaAttentionImpl : public torch::nn::Module {
   LlamaAttentionImpl(const io::LlmConfig& config, const at::TensorOptions& options);
   // x [B, S, D], cos/sin [B, S, hd], allowed [B, 1, S, S_total] bool -> [B, S, D]; writes K/V.
   at::Tensor forward(const at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin, const at::Tensor& allowed,
-                     runtime::KvCache& cache, int64_t layer);
+                     runtime::KvCache& cache, int64_t layer, const AttentionPlan& plan = {});
 
  private:
+  // q [B, H, S, hd], keys/values [B, KV, T, hd] (T = past + S) -> [B, H, S, hd]
+  at::Tensor attend_eager(const at::Tensor& q, const at::Tensor& keys, const at::Tensor& values,
+                          const at::Tensor& allowed) const;
+  at::Tensor attend_sdpa(const at::Tensor& q, const at::Tensor& keys, const at::Tensor& values,
+                         const at::Tensor& allowed, const AttentionPlan& plan) const;
   int64_t heads_, kv_heads_, head_dim_;
   LlamaLinear q_proj_{nullptr}, k_proj_{nullptr}, v_proj_{nullptr}, o_proj_{nullptr};
 };
@@ -110,7 +135,7 @@ class LlamaDecoderLayerImpl : public torch::nn::Module {
  public:
   LlamaDecoderLayerImpl(const io::LlmConfig& config, const at::TensorOptions& options);
   at::Tensor forward(const at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin, const at::Tensor& allowed,
-                     runtime::KvCache& cache, int64_t layer);
+                     runtime::KvCache& cache, int64_t layer, const AttentionPlan& plan = {});
 
  private:
   LlamaAttention self_attn_{nullptr};
@@ -139,8 +164,26 @@ class LlamaForCausalLMImpl : public torch::nn::Module {
   // slots. Appends K/V of the S new slots to CACHE and advances it. Query slot q sees key slot k iff
   // k <= q and attention_mask[b, k] = 1. Returns logits [B, S, V] fp32, or [B, 1, V] for the last
   // slot only (LAST_ONLY: prefill skips the LM head for every other position, model.md §13).
+  // LOGIT_ROWS [R] int64 (without LAST_ONLY): logits [B, R, V] of those positions only (training
+  // needs the answer rows alone: the head over every image row costs more than the layers).
   at::Tensor forward(const at::Tensor& inputs_embeds, const at::Tensor& positions, const at::Tensor& attention_mask,
-                     runtime::KvCache& cache, bool last_only = false, const LlmDumpFn& dump = nullptr);
+                     runtime::KvCache& cache, bool last_only = false, const LlmDumpFn& dump = nullptr,
+                     const at::Tensor& logit_rows = {});
+
+  // One decode step over a static cache (model.md §13): fixed shapes and no host read, so a CUDA
+  // graph can capture it once and replay it per token. ids [B, 1] int64, positions [B, 1] int64,
+  // slot [1] int64 (the cache slot this token's K/V are written to) and key_mask [B, capacity] bool
+  // (true = a real, already written slot, the step's own slot included) all live on the model's
+  // device and are read there. Every layer attends over the whole capacity with KEY_MASK. Does not
+  // advance the cache. Returns logits [B, 1, V] fp32. kUnsupported where static_decode_ok is false.
+  at::Tensor decode_static(const at::Tensor& ids, const at::Tensor& positions, const at::Tensor& slot,
+                           const at::Tensor& key_mask, runtime::KvCache& cache);
+  // False for dynamic NTK rope past max_position_embeddings: its base depends on the step's length.
+  bool static_decode_ok(int64_t capacity) const;
+
+  // The attention form of later forwards (default kAuto).
+  void set_attention(AttentionImpl impl) { attention_ = impl; }
+  AttentionImpl attention() const { return attention_; }
 
   // An empty cache for BATCH rows of up to MAX_LEN slots in the model's dtype and device.
   runtime::KvCache make_cache(int64_t batch, int64_t max_len) const;
@@ -154,6 +197,7 @@ class LlamaForCausalLMImpl : public torch::nn::Module {
   LlamaModel model_{nullptr};
   LlamaLinear lm_head_{nullptr};  // null when tied
   LlamaRotary rotary_;
+  AttentionImpl attention_ = AttentionImpl::kAuto;
 };
 TORCH_MODULE(LlamaForCausalLM);
 

@@ -1,5 +1,7 @@
 #include "engine/runtime/generate.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 
@@ -7,6 +9,7 @@
 #include <torch/utils.h>
 
 #include "engine/common/error.h"
+#include "engine/runtime/decode_step.h"
 
 namespace slime::runtime {
 
@@ -19,7 +22,33 @@ const char* stop_reason_name(StopReason reason) {
   return "?";
 }
 
+const char* decode_path_name(DecodePath path) {
+  switch (path) {
+    case DecodePath::kAuto: return "auto";
+    case DecodePath::kReference: return "reference";
+    case DecodePath::kStatic: return "static";
+    case DecodePath::kGraph: return "graph";
+  }
+  return "?";
+}
+
 namespace {
+
+// Sets the model's attention form for one generate call and restores the previous one.
+class AttentionScope {
+ public:
+  AttentionScope(model::LlamaForCausalLM& model, model::AttentionImpl impl)
+      : model_(model), saved_(model->attention()) {
+    model->set_attention(impl);
+  }
+  ~AttentionScope() { model_->set_attention(saved_); }
+  AttentionScope(const AttentionScope&) = delete;
+  AttentionScope& operator=(const AttentionScope&) = delete;
+
+ private:
+  model::LlamaForCausalLM& model_;
+  model::AttentionImpl saved_;
+};
 
 using Clock = std::chrono::steady_clock;
 double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
@@ -48,6 +77,47 @@ bool accept(SequenceOutput& seq, int64_t token, const GenerateOptions& options) 
 
 }  // namespace
 
+int64_t model_context(const io::LlmConfig& config) {
+  if (!config.rope_scaling) return config.max_position_embeddings;
+  if (config.rope_scaling->type == "linear")
+    return static_cast<int64_t>(static_cast<double>(config.max_position_embeddings) * config.rope_scaling->factor);
+  return -1;  // dynamic NTK: positions past the table re-base the rotary, as HF does
+}
+
+int64_t kv_cache_bytes(const io::LlmConfig& config, at::ScalarType dtype, int64_t batch, int64_t capacity) {
+  // K and V per layer: [B, kv_heads, capacity, head_dim] (KvCache); double keeps huge products exact
+  // enough to compare and free of overflow.
+  const double bytes = 2.0 * static_cast<double>(config.num_hidden_layers) * static_cast<double>(batch) *
+                       static_cast<double>(config.num_key_value_heads) * static_cast<double>(capacity) *
+                       static_cast<double>(config.head_dim()) * static_cast<double>(c10::elementSize(dtype));
+  return bytes >= 9.0e18 ? INT64_MAX : static_cast<int64_t>(bytes);
+}
+
+int64_t default_cache_limit(const at::Device& device) {
+  if (!device.is_cpu()) return 0;
+  const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGESIZE);
+  return pages > 0 && page > 0 ? static_cast<int64_t>(pages) * page / 2 : 0;
+}
+
+void check_request(const io::LlmConfig& config, at::ScalarType dtype, const at::Device& device, int64_t batch,
+                   int64_t longest_prompt, int64_t max_new_tokens, int64_t max_cache_bytes) {
+  const int64_t context = model_context(config);
+  if (context > 0 && longest_prompt + max_new_tokens > context)
+    throw_error(ErrorCode::kInvalidArgument,
+                "generate: a prompt of {} tokens + max_new_tokens {} = {} positions exceeds the model's context of "
+                "{} tokens (max_position_embeddings{} in config.json); shorten the prompt or lower max_new_tokens",
+                longest_prompt, max_new_tokens, longest_prompt + max_new_tokens, context,
+                config.rope_scaling ? " x linear rope_scaling factor" : "");
+  const int64_t limit = max_cache_bytes < 0 ? default_cache_limit(device) : max_cache_bytes;
+  const int64_t need = kv_cache_bytes(config, dtype, batch, longest_prompt + max_new_tokens);
+  if (limit > 0 && need > limit)
+    throw_error(ErrorCode::kInvalidArgument,
+                "generate: the KV cache of {} sequence(s) x {} positions needs {:.1f} MiB, over the limit of {:.1f} MiB "
+                "(max_cache_bytes{}); lower the batch size, the prompt length or max_new_tokens",
+                batch, longest_prompt + max_new_tokens, static_cast<double>(need) / (1 << 20),
+                static_cast<double>(limit) / (1 << 20), max_cache_bytes < 0 ? ": default, half the physical memory" : "");
+}
+
 GenerateResult generate(model::LlamaForCausalLM& model, const std::vector<at::Tensor>& prompts,
                         const GenerateOptions& options) {
   if (prompts.empty()) throw_error(ErrorCode::kInvalidArgument, "generate: no prompts");
@@ -66,6 +136,7 @@ GenerateResult generate(model::LlamaForCausalLM& model, const std::vector<at::Te
     longest = std::max(longest, p.size(0));
   }
   const at::Device dev = model->device();
+  check_request(model->config(), model->dtype(), dev, b, longest, options.max_new_tokens, options.max_cache_bytes);
   const int64_t capacity = longest + options.max_new_tokens;
 
   // Left padding: row i holds zeros in slots [0, longest - L_i) (masked out, so their values never
@@ -84,9 +155,12 @@ GenerateResult generate(model::LlamaForCausalLM& model, const std::vector<at::Te
   at::Tensor next_pos = prompt_mask.sum(-1, /*keepdim=*/true);  // [B, 1]: L_i, the first new position
   mask = mask.to(dev);
 
+  const AttentionScope attention(model, options.attention);
   KvCache cache = model->make_cache(b, capacity);
   Sampler sampler(options.sampling, b);
+  TokenStepper stepper(model, cache, sampler, options, mask, next_pos, longest);
   GenerateResult result;
+  result.timing.attention = model::attention_impl_name(model::resolve_attention(options.attention, dev));
   result.sequences.resize(static_cast<size_t>(b));
   std::vector<bool> done(static_cast<size_t>(b), false);
 
@@ -98,7 +172,7 @@ GenerateResult generate(model::LlamaForCausalLM& model, const std::vector<at::Te
     };
   at::Tensor logits = model->forward(embeds, positions, mask.slice(1, 0, longest), cache, /*last_only=*/true,
                                      prefill_dump);  // [B, 1, V]
-  std::vector<int64_t> tokens = sampler.next(logits.select(1, 0));
+  std::vector<int64_t> tokens = stepper.first(logits.select(1, 0));
   for (int64_t step = 0;; ++step) {
     bool all_done = true;
     for (size_t i = 0; i < done.size(); ++i) {
@@ -110,15 +184,12 @@ GenerateResult generate(model::LlamaForCausalLM& model, const std::vector<at::Te
     // Finished rows keep decoding their last token: it costs one row of compute and keeps the
     // batch rectangular; their outputs are no longer read.
     const auto t1 = Clock::now();
-    const at::Tensor ids = at::tensor(tokens, at::TensorOptions().dtype(at::kLong)).view({b, 1});
-    const int64_t slot = longest + step;  // the slot this token is written to
-    logits = model->forward(model->embed(ids), next_pos, mask.slice(1, 0, slot + 1), cache, /*last_only=*/true);
-    if (options.dump) options.dump(fmt::format("llm.logits.{}", step + 1), logits);
-    next_pos = next_pos + 1;
-    tokens = sampler.next(logits.select(1, 0));  // copies to the CPU: the step is synchronised here
+    tokens = stepper.next(step);  // the ids come to the CPU: the step is synchronised here
     result.timing.decode_ms += ms_since(t1);
     ++result.timing.decode_steps;
   }
+  result.timing.decode_path = decode_path_name(stepper.path());
+  result.timing.fallback = stepper.fallback();
   for (const SequenceOutput& s : result.sequences) result.timing.new_tokens += static_cast<int64_t>(s.tokens.size());
   const double seconds = (result.timing.prefill_ms + result.timing.decode_ms) / 1000.0;
   result.timing.tokens_per_s = seconds > 0 ? static_cast<double>(result.timing.new_tokens) / seconds : 0.0;

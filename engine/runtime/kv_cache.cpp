@@ -38,6 +38,23 @@ std::pair<at::Tensor, at::Tensor> KvCache::append(int64_t layer, const at::Tenso
   return {kc.slice(2, 0, end), vc.slice(2, 0, end)};  // [B, kv_heads, length + S, head_dim]
 }
 
+std::pair<at::Tensor, at::Tensor> KvCache::write_at(int64_t layer, const at::Tensor& slot, const at::Tensor& k,
+                                                    const at::Tensor& v) {
+  if (layer < 0 || layer >= layers())
+    throw_error(ErrorCode::kInvalidArgument, "KvCache: layer {} out of range [0, {})", layer, layers());
+  at::Tensor& kc = k_[static_cast<size_t>(layer)];
+  at::Tensor& vc = v_[static_cast<size_t>(layer)];
+  if (k.dim() != 4 || k.sizes() != v.sizes() || k.size(0) != batch_ || k.size(1) != kc.size(1) || k.size(2) != 1 ||
+      k.size(3) != kc.size(3) || slot.numel() != 1 || slot.scalar_type() != at::kLong)
+    throw_error(ErrorCode::kInvalidArgument, "KvCache::write_at: K/V [{}] / [{}] and slot [{}] ({}) do not fit a "
+                "cache of [{}] (want one slot, int64 index)", fmt::join(k.sizes(), ", "), fmt::join(v.sizes(), ", "),
+                fmt::join(slot.sizes(), ", "), c10::toString(slot.scalar_type()), fmt::join(kc.sizes(), ", "));
+  // index_copy_ reads the slot on the device; an out-of-range slot is a device-side assert.
+  kc.index_copy_(2, slot.view({1}), k.to(kc.scalar_type()));
+  vc.index_copy_(2, slot.view({1}), v.to(vc.scalar_type()));
+  return {kc, vc};
+}
+
 void KvCache::advance(int64_t s) {
   if (s < 0 || length_ + s > max_len_)
     throw_error(ErrorCode::kInvalidArgument, "KvCache: cannot advance {} slots from {} (capacity {})", s, length_,

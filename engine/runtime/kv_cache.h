@@ -26,6 +26,12 @@ class KvCache {
   // of slots [0, length + S) (the keys/values this step attends to). kInvalidArgument past capacity
   // or on a shape mismatch.
   std::pair<at::Tensor, at::Tensor> append(int64_t layer, const at::Tensor& k, const at::Tensor& v);
+  // Static decode (model.md §13): writes K, V [B, kv_heads, 1, head_dim] of LAYER at the slot held
+  // by SLOT ([1] int64 on the cache's device, read there: no host sync, so a CUDA graph can replay
+  // it at the next slot) and returns the whole buffers [B, kv_heads, capacity, head_dim]. Neither
+  // reads nor changes length(); the caller masks the slots not yet written.
+  std::pair<at::Tensor, at::Tensor> write_at(int64_t layer, const at::Tensor& slot, const at::Tensor& k,
+                                             const at::Tensor& v);
   // Commits S slots once every layer has appended them.
   void advance(int64_t s);
   void reset() { length_ = 0; }  // keeps the buffers: the next sequence overwrites them
