@@ -3,6 +3,8 @@
 // (--tasks, --limit, --batch-size, --device, --log-samples, --output).
 #include <unistd.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <tuple>
@@ -12,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ablations/eval/eval_run.h"
+#include "ablations/eval/interrupt.h"
 #include "app/commands.h"
 #include "reports/history.h"
 #include "datasets/registry.h"
@@ -25,6 +28,7 @@ struct EvalFlags {
   std::string tasks, shard;
   std::vector<std::string> data;
   bool log_samples = false, progress = false, no_progress = false, no_history = false;
+  int64_t max_kv_cache_mb = -1;
 };
 
 std::vector<std::string> split_list(const std::string& s) {
@@ -69,7 +73,17 @@ void run(EvalFlags& f) {
   else std::tie(o.shard_index, o.shard_count) = suite::shard_from_environment();
   o.progress = f.progress || (!f.no_progress && ::isatty(STDERR_FILENO));
   if (f.no_history) o.db.clear();
-  const nlohmann::json results = suite::run_eval(o);
+  if (f.max_kv_cache_mb >= 0) o.max_cache_bytes = f.max_kv_cache_mb << 20;
+  nlohmann::json results;
+  try {
+    results = suite::run_eval(o);
+  } catch (const suite::Interrupted& e) {
+    // Exit status 128 + signal (130 SIGINT, 143 SIGTERM), as a shell reports a killed process, so
+    // job scripts see the run did not finish; the logs are already fsync'ed.
+    fmt::print(stderr, "slime: eval {}\n", e.what());
+    std::fflush(nullptr);
+    std::exit(e.exit_code());
+  }
   // The per-sample log is always written (resume needs it); --log-samples is accepted for
   // lmms-eval command lines.
   for (const auto& [task, metrics] : results.at("results").items()) fmt::print("{}: {}\n", task, metrics.dump());
@@ -92,6 +106,8 @@ void register_eval(CLI::App& app) {
   DIR/results.json          metrics per task, resolved config, model fingerprint, dataset hashes,
                             scorer profiles and rule versions, versions, latency p50/p90/p99
 Resume: rerun the same command after a crash or kill; samples already in the log are skipped.
+SIGTERM/SIGINT: the batch in flight is finished and logged, then exit status 128+signal (143/130);
+a second signal kills at once. A write error (disk full) names the file and exits 4 (io).
 Shards: --shard i/n (or Slurm SLURM_PROCID/SLURM_NTASKS, Open MPI OMPI_COMM_WORLD_RANK/SIZE,
 torchrun RANK/WORLD_SIZE) writes samples_<task>.shard-i-of-n.jsonl + results.shard-i-of-n.json;
 then `slime merge DIR` writes the single-run files.
@@ -118,6 +134,12 @@ Example: slime eval --model models/tiny --tasks hires_detail --data data/hires -
       ->check(CLI::PositiveNumber);
   cmd->add_option("--shard", f->shard, "i/n: evaluate shard i of n (default: from the launcher's environment)");
   cmd->add_option("--seed", o.seed, "seed (recorded; generation is greedy)");
+  cmd->add_option("--max-image-pixels", o.max_image_pixels,
+                  "refuse images of more pixels (decompression bombs; default 178956970, Pillow's bound)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--max-kv-cache-mb", f->max_kv_cache_mb,
+                  "refuse a batch whose KV cache would need more MiB (default: half the RAM on the CPU; 0: no limit)")
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 40));
   cmd->add_flag("--strict", o.strict, "fail on the first sample error instead of recording it");
   cmd->add_flag("--log-samples", f->log_samples, "accepted for lmms-eval compatibility (samples are always logged)");
   cmd->add_flag("--progress", f->progress, "progress on stderr even when it is not a terminal");

@@ -89,7 +89,8 @@ void run_generate(const GenerateFlags& f) {
     dump.emplace_back("generate.tokens", torch::tensor(out.tokens, torch::kLong));
     std::vector<std::pair<std::string, at::Tensor>> tensors;
     for (auto& [name, t] : dump) {
-      if (std::any_of(tensors.begin(), tensors.end(), [&](const auto& e) { return e.first == name; }))
+      const std::string& key = name;  // lambdas capture structured bindings only from C++20 (clang refuses)
+      if (std::any_of(tensors.begin(), tensors.end(), [&key](const auto& e) { return e.first == key; }))
         throw_error(ErrorCode::kInternal, "dump: tensor name '{}' produced twice", name);
       tensors.emplace_back(name, t.to(at::kCPU));
     }

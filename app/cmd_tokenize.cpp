@@ -42,7 +42,7 @@ std::vector<Input> read_inputs(const std::string& path) {
     nlohmann::json doc;
     try {
       doc = nlohmann::json::parse(all);
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for 1e400
       throw_error(ErrorCode::kFormat, "{}: not valid JSON: {}", path, e.what());
     }
     for (size_t i = 0; i < doc.size(); ++i) {
@@ -58,7 +58,7 @@ std::vector<Input> read_inputs(const std::string& path) {
     nlohmann::json obj;
     try {
       obj = nlohmann::json::parse(line);
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for 1e400
       throw_error(ErrorCode::kFormat, "{}: line {}: not valid JSON: {}", path, row, e.what());
     }
     if (!obj.is_object() || !obj.contains("text") || !obj["text"].is_string()) {

@@ -17,6 +17,8 @@ struct LoadOptions {
   std::string image_root;  // folder that image paths are relative to; empty = the format's default
   std::string split;       // for formats with several splits (slime jsonl: train/val/test)
   bool hash_images = true; // include image files named by the dataset in the content hash
+  // A TSV base64 image cell longer than this is the sample's error (oversized_image), not decoded.
+  int64_t max_base64_bytes = 256 << 20;  // kMaxBase64CellBytes (engine/common/input_limits.h)
 };
 
 struct FileHash {

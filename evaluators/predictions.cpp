@@ -11,6 +11,7 @@
 #include "datasets/formats/json_files.h"
 #include "datasets/formats/tsv_reader.h"
 #include "engine/common/error.h"
+#include "engine/common/input_limits.h"
 
 namespace slime::eval {
 namespace fs = std::filesystem;
@@ -147,6 +148,12 @@ PredictionFile read_table(const std::string& path, bool tsv) {
 PredictionFile read_predictions(const std::string& path) {
   if (!fs::exists(path)) throw_error(ErrorCode::kNotFound, "{}: no such prediction file", path);
   const std::string ext = extension(path);
+  // Downloaded prediction files are untrusted: the CSV reader holds the whole table, so bound it.
+  std::error_code ec;
+  const auto size = fs::file_size(path, ec);
+  if (!ec && size > static_cast<uintmax_t>(kMaxDatasetJsonBytes))
+    throw_error(ErrorCode::kInvalidArgument, "{}: prediction file of {} bytes exceeds the limit of {} bytes", path, size,
+                kMaxDatasetJsonBytes);
   PredictionFile out;
   if (ext == ".xlsx" || ext == ".xls")
     throw_error(ErrorCode::kUnsupported,

@@ -25,6 +25,7 @@ packages=(
   libtorch-dev libopenblas-dev libopencv-dev nlohmann-json3-dev libfmt-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev libpcre2-dev libsqlite3-dev libjpeg-dev
   chromium  # headless: the HTML report test loads the page (it skips, saying so, without it)
+  clang libclang-rt-dev  # the ASan/UBSan test subset and the libFuzzer smoke (scripts/sanitize.sh, fuzz.sh)
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "ablations/eval/fingerprint.h"
+#include "ablations/eval/interrupt.h"
 #include "ablations/eval/progress.h"
 #include "ablations/eval/results.h"
 #include "ablations/eval/sample_log.h"
@@ -67,6 +68,14 @@ class TaskRunner {
     if (o_.shard_count > 1) label += fmt::format(" [shard {}/{}]", o_.shard_index, o_.shard_count);
     Progress progress(o_.progress, label, total, total - static_cast<int64_t>(todo.size()));
     for (size_t b = 0; b < todo.size(); b += static_cast<size_t>(o_.batch_size)) {
+      // Between batches only: what is logged is always whole samples, in the task's order.
+      if (const int sig = pending_interrupt()) {
+        progress.finish();
+        throw Interrupted(sig, fmt::format("interrupted by {}: task {}: {} of {} samples are in {} (flushed and "
+                                           "fsync'ed); rerun the same command to resume",
+                                           signal_name(sig), plan_.task, total - static_cast<int64_t>(todo.size() - b),
+                                           total, log.path()));
+      }
       const size_t e = std::min(todo.size(), b + static_cast<size_t>(o_.batch_size));
       std::vector<Pending*> batch;
       for (size_t i = b; i < e; ++i) batch.push_back(&todo[i]);
@@ -106,7 +115,9 @@ class TaskRunner {
     if (!s.images.empty()) {
       const auto t0 = Clock::now();
       const data::ImageRef& ref = s.images[0];
-      img = ref.path.empty() ? image::decode_image(ref.bytes, ref.name) : image::read_image(ref.path);
+      image::DecodeOptions decode;
+      decode.max_pixels = o_.max_image_pixels;
+      img = ref.path.empty() ? image::decode_image(ref.bytes, ref.name, decode) : image::read_image(ref.path, decode);
       decode_ms = ms_since(t0);
     }
     p.prepared = model::prepare_prompt(vlm_, p.ids, img ? &*img : nullptr);
@@ -119,6 +130,7 @@ class TaskRunner {
     gen.stop_ids = plan_.stop_ids;
     gen.sampling.temperature = 0.0;  // greedy, the benchmarks' setting
     gen.sampling.seed = o_.seed;
+    gen.max_cache_bytes = o_.max_cache_bytes;
     return gen;
   }
 
@@ -216,6 +228,7 @@ void check_options(const EvalOptions& o) {
 
 nlohmann::json run_eval(const EvalOptions& options) {
   const auto t_start = Clock::now();
+  const InterruptGuard interrupt_guard;  // SIGTERM/SIGINT: finish the batch, then Interrupted
   check_options(options);
   fs::create_directories(options.output_dir);
   // Datasets first: a wrong path fails in a second, not after loading a 7B model.
@@ -231,7 +244,16 @@ nlohmann::json run_eval(const EvalOptions& options) {
       options.chat_template == "auto" ? text::default_template(*vlm.tokenizer) : text::parse_template(options.chat_template);
   const std::string model_fp =
       model_fingerprint(options.model_dir, (fs::path(options.output_dir) / "fingerprint_cache.json").string());
-  for (TaskPlan& plan : plans) finish_task_plan(plan, options, vlm, tmpl, model_fp);
+  for (TaskPlan& plan : plans) {
+    finish_task_plan(plan, options, vlm, tmpl, model_fp);
+    // A generation budget that alone fills the context fails every sample: refuse it now.
+    const int64_t context = runtime::model_context(vlm.llm->config());
+    if (context > 0 && plan.max_new_tokens >= context)
+      throw_error(ErrorCode::kInvalidArgument,
+                  "task {}: max_new_tokens {} leaves no room for a prompt in the model's context of {} tokens "
+                  "(max_position_embeddings in {}/config.json)", plan.task, plan.max_new_tokens, context,
+                  options.model_dir);
+  }
   const nlohmann::json config = resolved_config(options, vlm, tmpl, model_fp, plans);
 
   std::vector<TaskOutcome> outcomes;
@@ -240,7 +262,7 @@ nlohmann::json run_eval(const EvalOptions& options) {
                                                                                 options.shard_count)).string();
     {
       SampleLog log(log_path);
-      if (log.repaired() && options.progress) fmt::print(stderr, "{}: cut a torn last line (an earlier run was killed)\n", log_path);
+      if (log.repaired()) fmt::print(stderr, "{}: cut a torn last line (an earlier run was killed)\n", log_path);
       TaskRunner(options, vlm, plan).run(log);
     }
     // Results come from what the log holds, so a resumed run reads exactly what a fresh one wrote.

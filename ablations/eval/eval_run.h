@@ -28,6 +28,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/image/decode.h"
+
 namespace slime::suite {
 
 struct EvalOptions {
@@ -48,12 +50,17 @@ struct EvalOptions {
   bool strict = false;                 // a sample error fails the run
   bool progress = false;               // progress on stderr (count, rate, ETA)
   std::string db;                      // run-history database ("" = none; reports/history.h)
+  // Untrusted-input limits: image width x height (decompression bombs; image/decode.h default) and
+  // the KV cache of one batch (runtime::GenerateOptions::max_cache_bytes; -1 default, 0 none).
+  int64_t max_image_pixels = image::kDefaultMaxPixels;
+  int64_t max_cache_bytes = -1;
   uint64_t seed = 0;
 };
 
 // Runs (or resumes) the evaluation and returns results.json's content. Throws slime::Error for
 // setup failures (model, dataset, output dir); per-sample failures are recorded in the sample's
-// `error` and counted, unless strict.
+// `error` and counted, unless strict. After SIGTERM/SIGINT it finishes the batch in flight and
+// throws Interrupted (interrupt.h).
 nlohmann::json run_eval(const EvalOptions& options);
 
 // Combines the shard logs under OUTPUT_DIR (written by runs with shard_count = n) into the

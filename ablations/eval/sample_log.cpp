@@ -93,8 +93,19 @@ void SampleLog::append(const nlohmann::json& record) {
   // One write() per line: with O_APPEND the line lands whole at the end or, on a crash, as the
   // torn tail that the next open cuts off.
   // Invalid UTF-8 (a byte-level token cut mid-character) becomes U+FFFD rather than an exception.
-  write_all(fd_, record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n", path_);
-  sync_fd(fd_, path_);
+  const std::string line = record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  const off_t before = ::lseek(fd_, 0, SEEK_END);
+  try {
+    write_all(fd_, line, path_);
+    sync_fd(fd_, path_);
+  } catch (const Error& e) {
+    // Disk full (ENOSPC) or a file size limit (EFBIG) can cut the write mid-line: cut the partial
+    // line now, so the file on disk holds whole lines even if nothing ever opens it again.
+    const bool cut = before >= 0 && ::ftruncate(fd_, before) == 0 && ::fsync(fd_) == 0;
+    throw_error(ErrorCode::kIo, "{}; {}", e.what(),
+                cut ? "the log keeps its complete lines; free space and rerun the same command to resume"
+                    : "the log may end in a torn line, which the next run cuts off");
+  }
 }
 
 void write_file_atomic(const std::string& path, const std::string& text) {
@@ -107,6 +118,7 @@ void write_file_atomic(const std::string& path, const std::string& text) {
     sync_fd(fd, tmp);
   } catch (...) {
     ::close(fd);
+    ::unlink(tmp.c_str());  // a half-written temporary (disk full) is no use to anyone
     throw;
   }
   ::close(fd);

@@ -30,7 +30,9 @@ class SampleLog {
 
   const std::vector<nlohmann::json>& existing() const { return existing_; }
   bool repaired() const { return repaired_; }
-  // Appends RECORD as one line and fsyncs; kIo naming the file on failure.
+  const std::string& path() const { return path_; }
+  // Appends RECORD as one line and fsyncs; kIo naming the file on failure (disk full, file size
+  // limit), after cutting a partially written line back off.
   void append(const nlohmann::json& record);
 
  private:

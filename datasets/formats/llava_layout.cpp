@@ -143,8 +143,16 @@ DatasetInfo load_llava_textvqa(const std::string& task, const LoadOptions& opt, 
     } else {
       const auto& an = *it->second;
       s.id = json_text(an, "question_id");
-      if (an.contains("answers")) s.answers = an["answers"].get<std::vector<std::string>>();
-      s.meta["ocr_tokens"] = an.value("ocr_tokens", nlohmann::json::array());
+      // Only a list of strings is answers; anything else would throw json::type_error out of the
+      // loader (found by tests/fuzz/fuzz_llava_jsonl), so it is reported on the sample instead.
+      if (auto ans = an.find("answers"); ans != an.end()) {  // find() is end() on a non-object too
+        if (ans->is_array() && std::all_of(ans->begin(), ans->end(), [](const auto& x) { return x.is_string(); }))
+          s.answers = ans->get<std::vector<std::string>>();
+        else if (s.error.empty())
+          s.error = fmt::format("bad_row: TextVQA_0.5.1_val.json question {}: 'answers' is not a list of strings", s.id);
+      }
+      auto ocr = an.find("ocr_tokens");
+      s.meta["ocr_tokens"] = ocr != an.end() ? *ocr : nlohmann::json::array();
       if (s.answers.size() != 10) set_missing(s, fmt::format("TextVQA_0.5.1_val.json question {}: {} answers, expected 10", s.id, s.answers.size()));
     }
     emit(info, sink, std::move(s));

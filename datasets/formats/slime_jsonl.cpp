@@ -11,12 +11,21 @@
 
 namespace slime::data {
 namespace fs = std::filesystem;
+namespace {
+
+// A manifest key as JSON, null when absent or when the manifest is not an object: json::value()
+// would throw type_error on either (found by tests/fuzz/fuzz_llava_jsonl).
+nlohmann::json manifest_field(const nlohmann::json& manifest, const char* key) {
+  return manifest.is_object() && manifest.contains(key) ? manifest[key] : nlohmann::json();
+}
+
+}  // namespace
 
 bool is_slime_jsonl_dir(const std::string& dir) {
   const fs::path manifest = fs::path(dir) / "dataset.json";
   if (!fs::is_regular_file(manifest)) return false;
   const nlohmann::json m = read_json_file(manifest.string());
-  return m.value("format", "") == kSlimeJsonlFormat;
+  return manifest_field(m, "format") == kSlimeJsonlFormat;
 }
 
 nlohmann::json slime_jsonl_row(const Sample& s, const std::vector<std::string>& image_paths) {
@@ -50,9 +59,10 @@ DatasetInfo load_slime_jsonl(const std::string& task, const LoadOptions& opt, co
       Sha256 h;
       const nlohmann::json m = read_json_file(manifest.string(), &h);
       add_file_hash(info, "dataset.json", h.hex());
-      if (m.value("format", "") != kSlimeJsonlFormat || m.value("version", 0) != kSlimeJsonlVersion) {
-        throw_error(ErrorCode::kUnsupported, "{}: format '{}' version {}, expected {} version {}", manifest.string(),
-                    m.value("format", ""), m.value("version", 0), kSlimeJsonlFormat, kSlimeJsonlVersion);
+      const nlohmann::json format = manifest_field(m, "format"), version = manifest_field(m, "version");
+      if (format != kSlimeJsonlFormat || version != kSlimeJsonlVersion) {
+        throw_error(ErrorCode::kUnsupported, "{}: format {} version {}, expected {} version {}", manifest.string(),
+                    format.dump(), version.dump(), kSlimeJsonlFormat, kSlimeJsonlVersion);
       }
     }
     file = root / ((opt.split.empty() ? std::string("test") : opt.split) + ".jsonl");

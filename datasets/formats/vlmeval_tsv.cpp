@@ -30,7 +30,10 @@ bool is_core_column(const std::string& name) {
 }
 
 // Decodes one base64 cell (or a Python list of them) into images; "" or an error text.
-std::string decode_images(std::string_view cell, const std::string& where, Sample& s) {
+std::string decode_images(std::string_view cell, const std::string& where, Sample& s, int64_t max_bytes) {
+  if (static_cast<int64_t>(cell.size()) > max_bytes)
+    return fmt::format("oversized_image: {}: base64 image cell of {} bytes exceeds the limit of {} bytes "
+                       "(LoadOptions::max_base64_bytes)", where, cell.size(), max_bytes);
   std::vector<std::string> parts;
   if (auto list = parse_py_str_list(cell)) {
     parts = std::move(*list);
@@ -120,10 +123,10 @@ DatasetInfo load_vlmeval_tsv(const std::string& task, const LoadOptions& opt,
       if (it == image_rows.end() || !reader.read_at(it->second, &ref)) {
         image_error = fmt::format("missing_image: {}: image refers to index '{}', which has no image", where, *cell);
       } else {
-        image_error = decode_images(*reader.cell(ref, c_image), where, s);
+        image_error = decode_images(*reader.cell(ref, c_image), where, s, opt.max_base64_bytes);
       }
     } else if (cell) {
-      image_error = decode_images(*cell, where, s);
+      image_error = decode_images(*cell, where, s, opt.max_base64_bytes);
     } else if (auto p = reader.cell(r, c_image_path)) {
       auto resolved = resolve_image(image_root, std::string(*p), where, opt.hash_images, info);
       if (resolved.error.empty()) s.images.push_back({resolved.path, {}, std::string(*p)});

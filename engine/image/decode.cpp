@@ -1,5 +1,7 @@
 // Decoding with OpenCV (libjpeg directly for CMYK JPEGs), then the per-mode conversion Pillow's
-// convert("RGB") would do (decode.h).
+// convert("RGB") would do (decode.h). Built with SLIME_IMGCODECS OFF (no OpenCV imgcodecs, e.g. the
+// GPU check's kit): libpng decodes PNG and libjpeg every JPEG, into the same BGR(A) / native 16-bit
+// samples OpenCV hands back, so the conversion and therefore the pixels are the same.
 #include "engine/image/decode.h"
 
 #include <algorithm>
@@ -12,8 +14,12 @@
 #include <iterator>
 
 #include <jpeglib.h>
+#if SLIME_WITH_IMGCODECS
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
+#else
+#include <png.h>
+#endif
 
 #include "engine/common/error.h"
 
@@ -144,27 +150,25 @@ RgbImage decode_cmyk_jpeg(const uint8_t* data, size_t size, const std::string& n
 void check_pixels(int64_t w, int64_t h, const std::string& name, const DecodeOptions& options) {
   if (w * h > options.max_pixels)
     throw_error(ErrorCode::kUnsupported,
-                "{}: image of {}x{} = {} pixels exceeds the limit of {} pixels (DecodeOptions::max_pixels; "
-                "Pillow's decompression-bomb bound)", name, w, h, w * h, options.max_pixels);
+                "{}: image of {}x{} = {} pixels exceeds the limit of {} pixels (--max-image-pixels; the default "
+                "is Pillow's decompression-bomb bound)", name, w, h, w * h, options.max_pixels);
 }
 
-// OpenCV hands back BGR(A) order, 8- or 16-bit. The per-type rules are Pillow's (decode.h).
-RgbImage to_rgb(const cv::Mat& m, const std::string& name) {
-  RgbImage out(m.cols, m.rows);
-  const int ch = m.channels();
-  if (m.depth() != CV_8U && m.depth() != CV_16U)
-    throw_error(ErrorCode::kUnsupported, "{}: unsupported sample type (OpenCV depth {}); expected 8- or 16-bit", name, m.depth());
+// Decoded samples as OpenCV hands them back: BGR(A) order, 8- or 16-bit (native endianness), rows
+// STEP bytes apart. The per-type rules are Pillow's (decode.h).
+RgbImage to_rgb(const uint8_t* base, size_t step, int cols, int rows, int ch, bool wide, const std::string& name) {
   if (ch < 1 || ch > 4) throw_error(ErrorCode::kUnsupported, "{}: unsupported channel count {}", name, ch);
-  const bool wide = m.depth() == CV_16U;
-  for (int y = 0; y < m.rows; ++y) {
+  RgbImage out(cols, rows);
+  for (int y = 0; y < rows; ++y) {
     uint8_t* o = out.row(y);
-    for (int x = 0; x < m.cols; ++x, o += 3) {
+    const uint8_t* row = base + size_t(y) * step;
+    for (int x = 0; x < cols; ++x, o += 3) {
       if (!wide) {
-        const uint8_t* p = m.ptr<uint8_t>(y) + size_t(x) * ch;
+        const uint8_t* p = row + size_t(x) * ch;
         if (ch <= 2) o[0] = o[1] = o[2] = p[0];  // L / LA: replicate, drop alpha
         else { o[0] = p[2]; o[1] = p[1]; o[2] = p[0]; }  // BGR(A) -> RGB, drop alpha
       } else {
-        const uint16_t* p = m.ptr<uint16_t>(y) + size_t(x) * ch;
+        const uint16_t* p = reinterpret_cast<const uint16_t*>(row) + size_t(x) * ch;
         if (ch == 1) o[0] = o[1] = o[2] = uint8_t(std::min<uint16_t>(p[0], 255));  // mode "I": clip
         else if (ch == 2) o[0] = o[1] = o[2] = uint8_t(p[0] >> 8);                 // "LA;16B": high byte
         else { o[0] = uint8_t(p[2] >> 8); o[1] = uint8_t(p[1] >> 8); o[2] = uint8_t(p[0] >> 8); }
@@ -173,6 +177,152 @@ RgbImage to_rgb(const cv::Mat& m, const std::string& name) {
   }
   return out;
 }
+
+#if SLIME_WITH_IMGCODECS
+RgbImage to_rgb(const cv::Mat& m, const std::string& name) {
+  if (m.depth() != CV_8U && m.depth() != CV_16U)
+    throw_error(ErrorCode::kUnsupported, "{}: unsupported sample type (OpenCV depth {}); expected 8- or 16-bit", name, m.depth());
+  return to_rgb(m.data, m.step[0], m.cols, m.rows, m.channels(), m.depth() == CV_16U, name);
+}
+#else
+// libpng reads from memory; running past the end is a truncated file (png_error longjmps).
+struct PngSource {
+  const uint8_t* data;
+  size_t size, pos;
+};
+
+void png_read_mem(png_structp png, png_bytep out, png_size_t n) {
+  auto* src = static_cast<PngSource*>(png_get_io_ptr(png));
+  if (n > src->size - src->pos) png_error(png, "truncated PNG data");
+  std::memcpy(out, src->data + src->pos, n);
+  src->pos += n;
+}
+
+struct PngError {
+  char message[200];
+};
+void png_on_error(png_structp png, png_const_charp msg) {
+  auto* err = static_cast<PngError*>(png_get_error_ptr(png));
+  std::snprintf(err->message, sizeof err->message, "%s", msg);
+  png_longjmp(png, 1);
+}
+void png_on_warning(png_structp, png_const_charp) {}  // warnings stay quiet, as in OpenCV
+
+// As OpenCV's IMREAD_UNCHANGED: palette -> RGB(A), gray below 8 bits -> 8 bits (scaled by libpng),
+// tRNS of gray/RGB kept out (no alpha), 16-bit kept, BGR order, native byte order. Like the JPEG
+// helpers above, the functions that may longjmp hold no object with a destructor.
+bool png_start(png_structp png, png_infop info, PngSource* src, int* width, int* height, int* channels, int* depth) {
+  if (setjmp(png_jmpbuf(png))) return false;
+  png_set_read_fn(png, src, png_read_mem);
+  png_read_info(png, info);
+  const int type = png_get_color_type(png, info);
+  if (type == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);
+  if ((type & PNG_COLOR_MASK_COLOR) == 0 && png_get_bit_depth(png, info) < 8) png_set_expand_gray_1_2_4_to_8(png);
+  if (type & PNG_COLOR_MASK_COLOR) png_set_bgr(png);
+  if (png_get_bit_depth(png, info) == 16) {
+    const uint16_t one = 1;
+    if (*reinterpret_cast<const uint8_t*>(&one) == 1) png_set_swap(png);  // little-endian host
+  }
+  png_set_interlace_handling(png);
+  png_read_update_info(png, info);
+  *width = int(png_get_image_width(png, info));
+  *height = int(png_get_image_height(png, info));
+  *channels = png_get_channels(png, info);
+  *depth = png_get_bit_depth(png, info);
+  return true;
+}
+
+bool png_rows(png_structp png, png_infop info, png_bytepp rows) {
+  if (setjmp(png_jmpbuf(png))) return false;
+  png_read_image(png, rows);
+  png_read_end(png, info);
+  return true;
+}
+
+RgbImage decode_png(const uint8_t* data, size_t size, const std::string& name, const DecodeOptions& options) {
+  PngError err{};
+  png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &err, png_on_error, png_on_warning);
+  png_infop info = png ? png_create_info_struct(png) : nullptr;
+  if (info == nullptr) {
+    png_destroy_read_struct(&png, nullptr, nullptr);
+    throw_error(ErrorCode::kInternal, "{}: libpng could not start", name);
+  }
+  PngSource src{data, size, 0};
+  int width = 0, height = 0, channels = 0, depth = 0;
+  bool ok = png_start(png, info, &src, &width, &height, &channels, &depth);
+  std::vector<uint8_t> samples;
+  size_t step = 0;
+  if (ok) {
+    try {
+      check_pixels(width, height, name, options);
+    } catch (...) {
+      png_destroy_read_struct(&png, &info, nullptr);
+      throw;
+    }
+    step = size_t(width) * size_t(channels) * size_t(depth / 8);
+    samples.resize(step * size_t(height));
+    std::vector<png_bytep> rows(static_cast<size_t>(height));
+    for (int y = 0; y < height; ++y) rows[size_t(y)] = samples.data() + size_t(y) * step;
+    ok = png_rows(png, info, rows.data());
+  }
+  png_destroy_read_struct(&png, &info, nullptr);
+  if (!ok) throw_error(ErrorCode::kFormat, "{}: cannot decode PNG: {}", name, err.message);
+  return to_rgb(samples.data(), step, width, height, channels, depth == 16, name);
+}
+
+// Gray or YCbCr/RGB JPEGs (CMYK ones go through decode_cmyk_jpeg): libjpeg's default decoding
+// (islow DCT, fancy upsampling), which is what OpenCV and Pillow run too.
+bool jpeg_plain_start(jpeg_decompress_struct* cinfo, JpegErrorManager* err, const uint8_t* data, size_t size) {
+  if (setjmp(err->jump)) return false;
+  jpeg_mem_src(cinfo, data, static_cast<unsigned long>(size));
+  jpeg_read_header(cinfo, TRUE);
+  cinfo->out_color_space = cinfo->num_components == 1 ? JCS_GRAYSCALE : JCS_EXT_BGR;
+  jpeg_start_decompress(cinfo);
+  return true;
+}
+
+bool jpeg_plain_rows(jpeg_decompress_struct* cinfo, JpegErrorManager* err, uint8_t* out, size_t step) {
+  if (setjmp(err->jump)) return false;
+  while (cinfo->output_scanline < cinfo->output_height) {
+    JSAMPROW row = out + size_t(cinfo->output_scanline) * step;
+    jpeg_read_scanlines(cinfo, &row, 1);
+  }
+  jpeg_finish_decompress(cinfo);
+  return true;
+}
+
+RgbImage decode_plain_jpeg(const uint8_t* data, size_t size, const std::string& name) {
+  jpeg_decompress_struct cinfo{};
+  JpegErrorManager err{};
+  cinfo.err = jpeg_std_error(&err.base);
+  err.base.error_exit = jpeg_error_exit;
+  err.base.output_message = [](j_common_ptr) {};
+  jpeg_create_decompress(&cinfo);
+  bool ok = jpeg_plain_start(&cinfo, &err, data, size);
+  std::vector<uint8_t> samples;
+  size_t step = 0;
+  int channels = 0;
+  if (ok) {
+    channels = cinfo.output_components;
+    step = size_t(cinfo.output_width) * size_t(channels);
+    samples.resize(step * cinfo.output_height);
+    ok = jpeg_plain_rows(&cinfo, &err, samples.data(), step);
+  }
+  const int width = int(cinfo.output_width), height = int(cinfo.output_height);
+  jpeg_destroy_decompress(&cinfo);
+  if (!ok) throw_error(ErrorCode::kFormat, "{}: cannot decode JPEG: {}", name, err.message);
+  return to_rgb(samples.data(), step, width, height, channels, false, name);
+}
+
+RgbImage decode_without_imgcodecs(const uint8_t* data, size_t size, const std::string& name,
+                                  const DecodeOptions& options) {
+  if (is_png(data, size)) return decode_png(data, size, name, options);
+  if (is_jpeg(data, size)) return decode_plain_jpeg(data, size, name);  // size checked by the caller
+  throw_error(ErrorCode::kFormat,
+              "{}: not a decodable image ({} bytes; this build reads PNG and JPEG only: built without OpenCV "
+              "imgcodecs, SLIME_IMGCODECS=OFF)", name, size);
+}
+#endif
 
 }  // namespace
 
@@ -207,6 +357,7 @@ RgbImage decode_image(const uint8_t* data, size_t size, const std::string& name,
 
   if (is_jpeg(data, size) && jpeg_components(data, size) == 4) return decode_cmyk_jpeg(data, size, name);
 
+#if SLIME_WITH_IMGCODECS
   if (size > size_t(INT_MAX))  // cv::Mat columns are int
     throw_error(ErrorCode::kUnsupported, "{}: encoded file of {} bytes is larger than 2 GiB", name, size);
   cv::Mat encoded(1, int(size), CV_8U, const_cast<uint8_t*>(data));
@@ -222,6 +373,9 @@ RgbImage decode_image(const uint8_t* data, size_t size, const std::string& name,
     throw_error(ErrorCode::kFormat, "{}: not a decodable image ({} bytes; truncated, corrupt or an unknown format)", name, size);
   check_pixels(decoded.cols, decoded.rows, name, options);
   return to_rgb(decoded, name);
+#else
+  return decode_without_imgcodecs(data, size, name, options);
+#endif
 }
 
 RgbImage decode_image(const std::vector<uint8_t>& bytes, const std::string& name, const DecodeOptions& options) {

@@ -66,17 +66,23 @@ RgbImage clip_resize_center_crop(const RgbImage& image, int size) {
     throw_error(ErrorCode::kUnsupported, "clip_resize_center_crop: {}x{} would be resized to a {}-pixel side",
                 image.width, image.height, new_long);
   const int out_w = int(portrait ? size : new_long), out_h = int(portrait ? new_long : size);
-  const RgbImage resized = pillow_resize_bicubic(image, out_w, out_h);
   // center_crop: top = (H - size) // 2, left = (W - size) // 2. Both sides are >= SIZE here, so
   // HF's zero-padding branch for images smaller than the crop cannot be reached.
   if (out_w < size || out_h < size)
     throw_error(ErrorCode::kInternal, "clip_resize_center_crop: resized {}x{} is smaller than {}", out_w, out_h, size);
-  return crop(resized, (out_w - size) / 2, (out_h - size) / 2, size, size);
+  // Resize and crop in one: the same bytes without the full resized image, which for thin images
+  // is huge (found by tests/fuzz/fuzz_image: 1x3000 -> 336x1008000).
+  return pillow_resize_bicubic_crop(image, out_w, out_h, (out_w - size) / 2, (out_h - size) / 2, size, size);
 }
 
 RgbImage expand_to_square(const RgbImage& image, std::array<uint8_t, 3> fill) {
   if (image.width == image.height) return image;
   const int side = std::max(image.width, image.height);
+  // A thin image's square can be far larger than the image (1 x 1e6 -> 1e12 pixels); refused by
+  // the bound decoding applies to images (found by tests/fuzz/fuzz_image).
+  if (int64_t(side) * side > kDefaultMaxPixels)
+    throw_error(ErrorCode::kUnsupported, "expand_to_square: {}x{} would pad to a {}x{} square, over the limit of {} pixels",
+                image.width, image.height, side, side, kDefaultMaxPixels);
   RgbImage out(side, side);
   for (size_t p = 0; p < out.rgb.size(); p += 3) std::memcpy(&out.rgb[p], fill.data(), 3);
   const int x0 = (side - image.width) / 2, y0 = (side - image.height) / 2;

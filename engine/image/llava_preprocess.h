@@ -52,7 +52,8 @@ struct Resolution {
 RgbImage clip_resize_center_crop(const RgbImage& image, int size);
 
 // LLaVA's expand2square: a max(W, H) square filled with FILL, the image pasted at
-// ((side - W) / 2, (side - H) / 2). A square image is returned unchanged.
+// ((side - W) / 2, (side - H) / 2). A square image is returned unchanged. kUnsupported when the
+// square would exceed kDefaultMaxPixels (Pillow's decompression-bomb bound).
 RgbImage expand_to_square(const RgbImage& image, std::array<uint8_t, 3> fill);
 
 // tuple(int(x * 255) for x in OPENAI_CLIP_MEAN): the fill LLaVA uses with image_aspect_ratio "pad".

@@ -92,23 +92,71 @@ SLIME_RESAMPLE_CLONES RgbImage vertical_pass(const RgbImage& in, const ResampleA
   return out;
 }
 
+// vertical_pass(horizontal_pass(IN, HORIZ), VERT) without the whole intermediate: horizontally
+// filtered rows are made a step at a time as the vertical windows (VERT.first: rows of IN) reach
+// them and dropped once passed, so the intermediate holds about a window instead of
+// HORIZ.out_size x IN.height (a 1 x 4e6 image stretched to 336 wide: 4 GB; found by
+// tests/fuzz/fuzz_image). Rows are filtered independently, so the bytes are the same.
+SLIME_RESAMPLE_CLONES RgbImage both_passes(const RgbImage& in, const ResampleAxis& horiz, const ResampleAxis& vert) {
+  RgbImage out(horiz.out_size, vert.out_size);
+  const size_t n = size_t(horiz.out_size) * 3;
+  const int step = std::max(64, vert.ksize);  // rows filtered per refill: few refills, small moves
+  std::vector<uint8_t> band;                  // filtered rows [lo, hi) of IN, n bytes each
+  int lo = 0, hi = 0;
+  std::vector<int32_t> acc(n);
+  for (int y = 0; y < vert.out_size; ++y) {
+    const int a = vert.first[y], b = a + vert.count[y];  // both only move forward with y
+    if (b > hi) {
+      if (a >= hi) {
+        band.clear();
+        lo = hi = a;
+      } else {
+        band.erase(band.begin(), band.begin() + std::ptrdiff_t(size_t(a - lo) * n));
+        lo = a;
+      }
+      const int new_hi = std::min(in.height, std::max(b, hi + step));
+      RgbImage rows(in.width, new_hi - hi);
+      std::copy_n(in.row(hi), rows.rgb.size(), rows.rgb.data());
+      const RgbImage filtered = horizontal_pass(rows, horiz);
+      band.insert(band.end(), filtered.rgb.begin(), filtered.rgb.end());
+      hi = new_hi;
+    }
+    std::fill(acc.begin(), acc.end(), kHalf);
+    const int32_t* k = &vert.weights[size_t(y) * vert.ksize];
+    for (int t = 0; t < vert.count[y]; ++t) {
+      const uint8_t* src = &band[size_t(a - lo + t) * n];
+      const int32_t w = k[t];
+      for (size_t i = 0; i < n; ++i) acc[i] += src[i] * w;
+    }
+    uint8_t* dst = out.row(y);
+    for (size_t i = 0; i < n; ++i) dst[i] = clip8(acc[i]);
+  }
+  return out;
+}
+
 }  // namespace
 
-ResampleAxis bicubic_axis(int in_size, int out_size) {
+ResampleAxis bicubic_axis(int in_size, int out_size) { return bicubic_axis(in_size, out_size, 0, out_size); }
+
+ResampleAxis bicubic_axis(int in_size, int out_size, int first_out, int count) {
   if (in_size <= 0 || out_size <= 0)
     throw_error(ErrorCode::kInvalidArgument, "bicubic resize: sizes must be positive (in {}, out {})", in_size, out_size);
+  if (first_out < 0 || count <= 0 || first_out > out_size - count)
+    throw_error(ErrorCode::kInvalidArgument, "bicubic resize: outputs [{}, {}) are not inside [0, {})", first_out,
+                int64_t(first_out) + count, out_size);
   ResampleAxis ax;
   ax.in_size = in_size;
-  ax.out_size = out_size;
+  ax.out_size = count;
   const double scale = double(in_size) / out_size;
   const double filterscale = std::max(scale, 1.0);  // > 1 when downscaling: the antialias
   const double support = kBicubicSupport * filterscale;
   ax.ksize = int(std::ceil(support)) * 2 + 1;
-  ax.first.resize(out_size);
-  ax.count.resize(out_size);
-  ax.weights.assign(size_t(out_size) * ax.ksize, 0);
+  ax.first.resize(count);
+  ax.count.resize(count);
+  ax.weights.assign(size_t(count) * ax.ksize, 0);
   std::vector<double> w(ax.ksize);
-  for (int xx = 0; xx < out_size; ++xx) {
+  for (int i = 0; i < count; ++i) {
+    const int xx = first_out + i;
     const double center = (xx + 0.5) * scale;
     const double ss = 1.0 / filterscale;  // Pillow multiplies by the reciprocal, not divides
     const int xmin = std::max(int(center - support + 0.5), 0);  // int(): truncation, as C's cast
@@ -118,15 +166,15 @@ ResampleAxis bicubic_axis(int in_size, int out_size) {
       w[x] = bicubic_kernel((x + xmin - center + 0.5) * ss);
       ww += w[x];
     }
-    int32_t* k = &ax.weights[size_t(xx) * ax.ksize];
+    int32_t* k = &ax.weights[size_t(i) * ax.ksize];
     for (int x = 0; x < xmax; ++x) {
       const double v = ww != 0.0 ? w[x] / ww : w[x];
       // Round half away from zero to 22 fractional bits (normalize_coeffs_8bpc).
       k[x] = v < 0 ? int32_t(-0.5 + v * (1 << kResamplePrecisionBits))
                    : int32_t(0.5 + v * (1 << kResamplePrecisionBits));
     }
-    ax.first[xx] = xmin;
-    ax.count[xx] = xmax;
+    ax.first[i] = xmin;
+    ax.count[i] = xmax;
   }
   return ax;
 }
@@ -145,7 +193,39 @@ RgbImage pillow_resize_bicubic(const RgbImage& in, int out_width, int out_height
   if (!need_h) return vertical_pass(in, vert);
   // Pillow filters horizontally only the rows the vertical pass reads; over the full image box
   // that is every row (the first window starts at 0 and the last ends at in.height).
-  return vertical_pass(horizontal_pass(in, bicubic_axis(in.width, out_width)), vert);
+  return both_passes(in, bicubic_axis(in.width, out_width), vert);
+}
+
+RgbImage pillow_resize_bicubic_crop(const RgbImage& in, int out_width, int out_height, int left, int top, int width,
+                                    int height) {
+  if (in.width <= 0 || in.height <= 0 || in.rgb.size() != size_t(in.width) * in.height * 3)
+    throw_error(ErrorCode::kInvalidArgument, "bicubic resize: empty or inconsistent input image ({}x{}, {} bytes)",
+                in.width, in.height, in.rgb.size());
+  if (out_width <= 0 || out_height <= 0)
+    throw_error(ErrorCode::kInvalidArgument, "bicubic resize: target size {}x{} must be positive", out_width, out_height);
+  if (left < 0 || top < 0 || width <= 0 || height <= 0 || left > out_width - width || top > out_height - height)
+    throw_error(ErrorCode::kInvalidArgument, "bicubic resize: crop {}x{} at ({}, {}) is not inside {}x{}", width,
+                height, left, top, out_width, out_height);
+  const bool need_h = out_width != in.width;
+  const bool need_v = out_height != in.height;
+  if (need_h && need_v)
+    return both_passes(in, bicubic_axis(in.width, out_width, left, width), bicubic_axis(in.height, out_height, top, height));
+  // The input rows the output rows [top, top + height) read: their vertical windows, or themselves.
+  ResampleAxis vert;
+  int y0 = top, y1 = top + height;
+  if (need_v) {
+    vert = bicubic_axis(in.height, out_height, top, height);
+    y0 = vert.first.front();  // windows move forward with the output row
+    y1 = vert.first.back() + vert.count.back();
+    for (int& f : vert.first) f -= y0;
+  }
+  // The columns come out of the horizontal pass already cropped when it runs.
+  const int x0 = need_h ? 0 : left, columns = need_h ? in.width : width;
+  RgbImage band(columns, y1 - y0);
+  for (int y = y0; y < y1; ++y)
+    std::copy_n(in.row(y) + size_t(x0) * 3, size_t(columns) * 3, band.row(y - y0));
+  if (need_h) band = horizontal_pass(band, bicubic_axis(in.width, out_width, left, width));
+  return need_v ? vertical_pass(band, vert) : band;
 }
 
 }  // namespace slime::image

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/common/error.h"
+#include "engine/common/input_limits.h"
 
 namespace slime::io {
 namespace fs = std::filesystem;
@@ -89,10 +90,9 @@ void Checkpoint::open_index(const std::string& index_path) {
   {
     std::ifstream in(index_path);
     if (!in) throw_error(ErrorCode::kIo, "{}: cannot read", index_path);
-    std::stringstream text;
-    text << in.rdbuf();
+    const std::string text = read_file_limited(index_path, kMaxModelJsonBytes, "shard index");
     try {
-      index = nlohmann::json::parse(text.str());
+      index = nlohmann::json::parse(text);
     } catch (const nlohmann::json::exception& e) {
       throw_error(ErrorCode::kFormat, "{}: not valid JSON: {}", index_path, e.what());
     }
@@ -102,8 +102,13 @@ void Checkpoint::open_index(const std::string& index_path) {
   if (index.contains("metadata") && index["metadata"].is_object() &&
       index["metadata"].contains("total_size")) {
     const auto& total = index["metadata"]["total_size"];
-    // Writers differ on int vs float here (HF has written both); only a non-negative number counts.
-    if (total.is_number() && total.get<double>() >= 0) index_total_size_ = total.get<uint64_t>();
+    // Writers differ on int vs float here (HF has written both); only a non-negative number that
+    // fits a uint64 counts (a float beyond 2^64 converted to it is undefined behaviour, found by
+    // tests/fuzz/fuzz_safetensors).
+    if (total.is_number_unsigned()) index_total_size_ = total.get<uint64_t>();
+    else if (total.is_number_integer() && total.get<int64_t>() >= 0) index_total_size_ = uint64_t(total.get<int64_t>());
+    else if (total.is_number_float() && total.get<double>() >= 0 && total.get<double>() < 18446744073709551616.0)
+      index_total_size_ = uint64_t(total.get<double>());
   }
 
   // Shards in first-mention order; each opened once.

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "engine/common/error.h"
+#include "engine/common/input_limits.h"
 
 namespace slime::io {
 namespace {
@@ -98,12 +99,9 @@ class Reader {
 };
 
 json read_json_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw_error(ErrorCode::kNotFound, "{}: cannot open", path);
-  std::stringstream text;
-  text << in.rdbuf();
+  const std::string text = read_file_limited(path, kMaxSmallJsonBytes, "config JSON");
   try {
-    return json::parse(text.str());
+    return json::parse(text);
   } catch (const json::exception& e) {
     throw_error(ErrorCode::kFormat, "{}: not valid JSON: {}", path, e.what());
   }
@@ -398,6 +396,15 @@ void apply_overrides(ModelConfig& config, const std::vector<std::string>& key_va
   json raw = config.raw;
   std::vector<std::string> keys;
   for (const std::string& key_value : key_values) {
+    // The key and a bare-word value become JSON strings (config.raw, messages, results): invalid
+    // UTF-8 there made every later dump() throw json::type_error (found by
+    // tests/fuzz/fuzz_model_config).
+    try {
+      (void)json(key_value).dump();
+    } catch (const json::type_error&) {
+      throw_error(ErrorCode::kInvalidArgument, "--set: '{}' is not valid UTF-8",
+                  json(key_value).dump(-1, ' ', false, json::error_handler_t::replace));
+    }
     const size_t eq = key_value.find('=');
     if (eq == std::string::npos || eq == 0)
       throw_error(ErrorCode::kInvalidArgument, "--set '{}': expected key=value", key_value);

@@ -6,6 +6,8 @@
 #include <sstream>
 #include <sys/stat.h>
 
+#include "engine/common/input_limits.h"
+
 namespace slime::text::detail {
 
 void JsonAt::fail(ErrorCode code, const std::string& what) const {
@@ -21,6 +23,9 @@ Json read_json_file(const std::string& path) {
                 std::strerror(errno));
   }
   if (S_ISDIR(st.st_mode)) throw_error(ErrorCode::kInvalidArgument, "{}: is a directory, not a JSON file", path);
+  if (st.st_size > kMaxModelJsonBytes)  // untrusted download: refuse before reading it into memory
+    throw_error(ErrorCode::kInvalidArgument, "{}: tokenizer JSON of {} bytes exceeds the limit of {} bytes", path,
+                static_cast<int64_t>(st.st_size), kMaxModelJsonBytes);
   std::ifstream in(path, std::ios::binary);
   if (!in) throw_error(ErrorCode::kIo, "{}: cannot open: {}", path, std::strerror(errno));
   std::ostringstream buffer;
@@ -30,7 +35,7 @@ Json read_json_file(const std::string& path) {
   if (text.empty()) throw_error(ErrorCode::kFormat, "{}: empty file, expected JSON", path);
   try {
     return Json::parse(text);
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {  // parse_error, or out_of_range for 1e400
     // e.what() carries the byte offset ("at line 3, column 7"): enough to find a truncation.
     throw_error(ErrorCode::kFormat, "{}: not valid JSON: {}", path, e.what());
   }

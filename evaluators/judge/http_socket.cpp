@@ -147,6 +147,12 @@ ParsedUrl parse_url(const std::string& url) {
   const size_t host_start = sep + 3;
   const size_t slash = url.find('/', host_start);
   std::string hostport = url.substr(host_start, slash == std::string::npos ? std::string::npos : slash - host_start);
+  // user:password@host would put a secret on the command line and into every record of the
+  // endpoint; the message must not repeat it.
+  if (hostport.find('@') != std::string::npos)
+    throw_error(ErrorCode::kInvalidArgument,
+                "judge URL: credentials in the URL (user:password@host) are refused; the API key comes only from "
+                "the environment variable SLIME_JUDGE_API_KEY");
   u.path = slash == std::string::npos ? "/" : url.substr(slash);
   u.port = u.scheme == "https" ? 443 : 80;
   if (size_t colon = hostport.rfind(':'); colon != std::string::npos && hostport.find(']') == std::string::npos) {

@@ -69,10 +69,11 @@ nlohmann::json OpenAIJudge::post_with_retries(const nlohmann::json& body) {
     if (r.status == 200) {
       auto j = nlohmann::json::parse(r.body, nullptr, /*allow_exceptions=*/false);
       if (!j.is_discarded() && j.contains("choices") && j["choices"].is_array() && !j["choices"].empty()) return j;
-      last_error = fmt::format("HTTP 200 without choices: {:.200}", r.body);
+      last_error = fmt::format("HTTP 200 without choices: {:.200}", scrub(r.body));
       continue;  // a truncated or garbled body from a busy server: worth another try
     }
-    last_error = r.status == 0 ? r.transport_error : fmt::format("HTTP {}: {:.300}", r.status, r.body);
+    // Scrub before cutting to 300 characters: a cut through the key would leave a prefix of it.
+    last_error = r.status == 0 ? scrub(r.transport_error) : fmt::format("HTTP {}: {:.300}", r.status, scrub(r.body));
     if (!retryable(r.status)) break;
   }
   throw_error(ErrorCode::kIo, "judge {} (model {}): {} (after up to {} attempts)", endpoint_, config_.model,
