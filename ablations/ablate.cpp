@@ -28,7 +28,7 @@ json read_json_or_null(const fs::path& path) {
   text << in.rdbuf();
   try {
     return json::parse(text.str());
-  } catch (const json::parse_error&) {
+  } catch (const json::exception&) {  // parse_error, or out_of_range for 1e400
     return nullptr;
   }
 }
@@ -140,12 +140,34 @@ suite::EvalOptions cell_eval_options(const Spec& spec, const Cell& cell, const A
   return o;
 }
 
-AblateReport run_ablation(const Spec& spec, const AblateOptions& options, const EvalRunner& runner) {
+AblateReport run_ablation(const Spec& spec_in, const AblateOptions& options, const EvalRunner& runner,
+                          const TrainRunner& trainer) {
   if (options.output_dir.empty()) throw_error(ErrorCode::kInvalidArgument, "ablate: no output directory");
+  Spec spec = spec_in;
+  const std::vector<TrainJob> jobs = resolve_training(spec, options.output_dir);
+  if (!jobs.empty() && !trainer)
+    throw_error(ErrorCode::kInvalidArgument, "{}: the spec trains {} model(s), but no trainer was given", spec.path, jobs.size());
   const std::vector<Cell> cells = expand_cells(spec);
-  for (const Cell& cell : cells) check_queries(spec, cell);
   const fs::path out = options.output_dir;
   std::error_code ec;
+  // Models first: every cell of a trained value needs its model. The trainer resumes or skips a
+  // finished job, so a rerun costs nothing here.
+  json training = json::array();
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    const TrainJob& job = jobs[i];
+    if (options.progress) fmt::print(stderr, "ablate: training [{}/{}] {} -> {}\n", i + 1, jobs.size(), job.label, job.model_dir);
+    const auto start = std::chrono::steady_clock::now();
+    json summary;
+    try {
+      summary = trainer(job);
+    } catch (const Error& e) {
+      throw Error(e.code(), fmt::format("ablate: training {}: {}", job.label, e.what()));
+    }
+    training.push_back({{"label", job.label}, {"model_dir", job.model_dir}, {"recipe", job.recipe},
+                        {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()},
+                        {"summary", summary}});
+  }
+  for (const Cell& cell : cells) check_queries(spec, cell);
   fs::create_directories(out / "cells", ec);
   if (ec) throw_error(ErrorCode::kIo, "{}: cannot create: {}", (out / "cells").string(), ec.message());
 
@@ -164,6 +186,7 @@ AblateReport run_ablation(const Spec& spec, const AblateOptions& options, const 
     doc["axes"].push_back({{"name", axis.name}, {"values", labels}});
   }
   doc["baseline"] = spec.baseline.empty() ? json(nullptr) : json(spec.baseline);
+  doc["training"] = training;
   doc["cells"] = json::array();
   std::vector<std::string> fingerprints;
   for (const Cell& cell : cells) {

@@ -32,6 +32,8 @@
 //     n_samples       results.json "n_samples" (total, scored, errors), or null
 //     latency_p50     {stage: p50} of results.json "latency" (stages in ms, tokens_per_s a rate), or null
 //     seconds         wall time of this cell's run in this invocation (0 when skipped)
+//   training          [{"label", "model_dir", "recipe", "seconds", "summary"}] for the models the
+//                     spec trains (empty otherwise); summary = the trainer's train_summary.json
 //   summary           {"cells", "done", "skipped", "failed", "pending"}
 //   date              UTC ISO-8601 time the report was written
 #pragma once
@@ -48,6 +50,10 @@ namespace slime::ablations {
 
 // suite::run_eval, or a fake in tests.
 using EvalRunner = std::function<nlohmann::json(const suite::EvalOptions&)>;
+// Trains one model of a spec's training recipes into job.model_dir and returns a summary
+// (train_summary.json's content); ablations/train_job.h run_train_job, or a fake in tests. It must
+// resume or skip a job whose model dir already holds its finished run.
+using TrainRunner = std::function<nlohmann::json(const TrainJob&)>;
 
 struct AblateOptions {
   std::string output_dir;   // OUT
@@ -74,6 +80,9 @@ suite::EvalOptions cell_eval_options(const Spec& spec, const Cell& cell, const A
 // Runs the grid (resuming as described above) and writes OUT/ablation.json. Throws slime::Error
 // for setup failures (spec, OUT, a fingerprint mismatch) and, with keep_going = false, for the
 // first failed cell (after writing the report).
-AblateReport run_ablation(const Spec& spec, const AblateOptions& options, const EvalRunner& runner);
+// Axis values with a training recipe (spec.h) are trained first, in axis order, by TRAINER (an
+// error when it is null and the spec trains); a failed training is fatal (its cells cannot run).
+AblateReport run_ablation(const Spec& spec, const AblateOptions& options, const EvalRunner& runner,
+                          const TrainRunner& trainer = nullptr);
 
 }  // namespace slime::ablations

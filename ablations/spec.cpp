@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "engine/common/error.h"
+#include "engine/common/input_limits.h"
 
 namespace slime::ablations {
 namespace {
@@ -66,6 +67,19 @@ std::vector<std::pair<std::string, json>> parse_set(const json& j, const std::st
   return out;
 }
 
+// A training recipe (spec.h): an object whose keys are checked here; the values are checked by the
+// trainer (engine/train), which names the option.
+json parse_train(const json& j, const std::string& source, const std::string& key) {
+  if (!j.is_object()) fail(source, key, "expected an object (base/from, data, task, split, variant, args), got {}", j.dump());
+  static const std::set<std::string> keys = {"base", "from", "data", "task", "split", "variant", "args"};
+  for (const auto& [k, v] : j.items()) {
+    if (!keys.count(k)) fail(source, key + "." + k, "unknown key (expected base, from, data, task, split, variant, args)");
+    if ((k == "base" || k == "args") && !v.is_object()) fail(source, key + "." + k, "expected an object, got {}", v.dump());
+    if (k != "base" && k != "args" && !v.is_string()) fail(source, key + "." + k, "expected a string, got {}", v.dump());
+  }
+  return j;
+}
+
 // The generic value {"name": LABEL, "model": DIR, "set": {...}}; AXIS prefixes the label.
 AxisValue parse_generic(const json& j, const std::string& axis, const std::string& source, const std::string& key,
                         bool needs_model) {
@@ -75,10 +89,13 @@ AxisValue parse_generic(const json& j, const std::string& axis, const std::strin
     if (k == "name") name = get_string(item, source, key + ".name");
     else if (k == "model") v.model_dir = get_nonempty(item, source, key + ".model");
     else if (k == "set") v.set = parse_set(item, source, key + ".set");
-    else fail(source, key + "." + k, "unknown key (expected name, model, set)");
+    else if (k == "train" && needs_model) v.train = parse_train(item, source, key + ".train");
+    else fail(source, key + "." + k, needs_model ? "unknown key (expected name, model, train, set)" : "unknown key (expected name, model, set)");
   }
   check_label(name, source, key + ".name");
-  if (needs_model && v.model_dir.empty()) fail(source, key + ".model", "missing (every {} value is a model dir)", axis);
+  if (!v.model_dir.empty() && !v.train.is_null()) fail(source, key, "gives both model and train (one or the other)");
+  if (needs_model && v.model_dir.empty() && v.train.is_null())
+    fail(source, key + ".model", "missing (every {} value is a model dir, or a \"train\" recipe)", axis);
   v.label = axis + "=" + name;
   return v;
 }
@@ -110,10 +127,13 @@ Axis parse_queries(const json& j, const std::string& source, const std::string& 
     for (const auto& [name, item] : list[i].items()) {
       if (name == "nq") nq = get_int(item, source, k + ".nq");
       else if (name == "model") v.model_dir = get_nonempty(item, source, k + ".model");
-      else fail(source, k + "." + name, "unknown key (expected nq, model)");
+      else if (name == "train") v.train = parse_train(item, source, k + ".train");
+      else fail(source, k + "." + name, "unknown key (expected nq, model, train)");
     }
     if (nq < 1) fail(source, k + ".nq", "missing or < 1 (the checkpoint's mm_resampler_dim)");
-    if (v.model_dir.empty()) fail(source, k + ".model", "missing (Nq is a trained size: one model dir per value)");
+    if (!v.model_dir.empty() && !v.train.is_null()) fail(source, k, "gives both model and train (one or the other)");
+    if (v.model_dir.empty() && v.train.is_null())
+      fail(source, k + ".model", "missing (Nq is a trained size: one model dir or \"train\" recipe per value)");
     v.label = fmt::format("nq={}", nq);
     axis.values.push_back(std::move(v));
   }
@@ -260,6 +280,7 @@ Spec parse_spec(const json& j, const std::string& source) {
       spec.seed = v.get<uint64_t>();
     } else if (key == "set") spec.set = parse_set(v, source, key);
     else if (key == "baseline") spec.baseline = get_string(v, source, key);
+    else if (key == "train") spec.train = parse_train(v, source, key);
     else if (key == "axes") {
       if (!v.is_object()) fail(source, key, "expected an object of axes, got {}", v.dump());
       for (const auto& [name, item] : v.items()) {
@@ -283,9 +304,22 @@ Spec parse_spec(const json& j, const std::string& source) {
     } else {
       fail(source, key,
            "unknown key (expected name, description, model, tasks, data, split, limit, device, dtype, "
-           "max_new_tokens, profile, chat_template, seed, set, baseline, axes)");
+           "max_new_tokens, profile, chat_template, seed, set, baseline, train, axes)");
     }
   }
+  // Each training value's recipe becomes the merge of the shared one and its own, complete.
+  for (Axis& axis : spec.axes)
+    for (AxisValue& v : axis.values) {
+      if (v.train.is_null()) continue;
+      json recipe = spec.train.is_null() ? json::object() : spec.train;
+      recipe.merge_patch(v.train);
+      const std::string k = "axes." + axis.name + " " + v.label + " train";
+      if (!recipe.contains("base") && !recipe.contains("from")) fail(source, k, "needs \"base\" (init-model options) or \"from\" (a model dir)");
+      if (recipe.contains("base") && recipe.contains("from")) fail(source, k, "gives both \"base\" and \"from\"");
+      if (!recipe.contains("data")) fail(source, k, "needs \"data\" (the training dataset path)");
+      if (!recipe.contains("variant")) fail(source, k, "needs \"variant\" (e2e, alternating, stage=...)");
+      v.train = std::move(recipe);
+    }
   if (spec.tasks.empty()) fail(source, "tasks", "missing (a non-empty list of task names)");
   for (const auto& [task, path] : spec.data)
     if (std::find(spec.tasks.begin(), spec.tasks.end(), task) == spec.tasks.end())
@@ -299,12 +333,11 @@ Spec load_spec(const std::string& path) {
   if (!fs::is_regular_file(path)) throw_error(ErrorCode::kNotFound, "{}: spec file not found", path);
   std::ifstream in(path, std::ios::binary);
   if (!in) throw_error(ErrorCode::kIo, "{}: cannot open", path);
-  std::stringstream text;
-  text << in.rdbuf();
+  const std::string text = read_file_limited(path, kMaxSmallJsonBytes, "spec file");
   json j;
   try {
-    j = json::parse(text.str());
-  } catch (const json::parse_error& e) {
+    j = json::parse(text);
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for 1e400
     throw_error(ErrorCode::kFormat, "{}: not valid JSON: {}", path, e.what());
   }
   const bool named = j.is_object() && j.contains("name");
@@ -315,7 +348,14 @@ Spec load_spec(const std::string& path) {
 
 std::vector<Cell> expand_cells(const Spec& spec) {
   size_t total = 1;
-  for (const Axis& a : spec.axes) total *= a.values.size();
+  // Bounded before any cell exists: a 12 KB spec of three 100-value axes is a million cells (2 GB,
+  // minutes), a few more axes exhaust memory (found while fuzzing, tests/fuzz/fuzz_ablation_spec).
+  for (const Axis& a : spec.axes) {
+    if (!a.values.empty() && total > kMaxCells / a.values.size())
+      fail(spec.path, "axes", "the grid has more than {} cells (axis '{}' has {} values)", kMaxCells, a.name,
+           a.values.size());
+    total *= a.values.size();
+  }
   std::vector<Cell> cells;
   cells.reserve(total);
   std::vector<size_t> index(spec.axes.size(), 0);  // mixed-radix counter, last axis fastest
@@ -338,6 +378,7 @@ std::vector<Cell> expand_cells(const Spec& spec) {
                model_axis);
         model_axis = axis.name;
         cell.model_dir = v.model_dir;
+        cell.train = v.train;
       }
       if (!v.dtype.empty()) cell.dtype = v.dtype;
       if (!v.device.empty()) cell.device = v.device;
@@ -363,9 +404,22 @@ std::string cell_fingerprint(const Spec& spec, const Cell& cell) {
                     {"data", spec.data},          {"split", spec.split},         {"limit", spec.limit},
                     {"device", cell.device},      {"dtype", cell.dtype},         {"max_new_tokens", spec.max_new_tokens},
                     {"profile", spec.profile},    {"chat_template", spec.chat_template}, {"seed", spec.seed}};
-  const std::string text = key.dump();  // object keys sorted: a canonical form
+  json keyed = key;
+  if (!cell.train.is_null()) keyed["train"] = cell.train;  // a retrained model is another cell
+  const std::string text = keyed.dump();  // object keys sorted: a canonical form
   // Two FNV passes with different offset bases give 128 bits, so accidental equality is out of reach.
   return fmt::format("{:016x}{:016x}", fnv1a(text, 0xcbf29ce484222325ULL), fnv1a(text, 0x84222325cbf29ce4ULL));
+}
+
+std::vector<TrainJob> resolve_training(Spec& spec, const std::string& out_dir) {
+  std::vector<TrainJob> jobs;
+  for (Axis& axis : spec.axes)
+    for (AxisValue& v : axis.values) {
+      if (v.train.is_null()) continue;
+      v.model_dir = (fs::path(out_dir) / "models" / v.label).string();
+      jobs.push_back({v.label, v.model_dir, v.train});
+    }
+  return jobs;
 }
 
 }  // namespace slime::ablations

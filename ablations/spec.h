@@ -25,6 +25,16 @@
 //     }
 //   }
 // Any axis value may also be the generic object {"name": LABEL, "model": DIR, "set": {k: v}}.
+//
+// Training (issue 7): a "variant" or "queries" value may say "train": {...} instead of "model": the
+// runner then trains that model first (engine/train, `slime train`) into OUT/models/<label>, and
+// the cells evaluate it. The value's recipe is merged (JSON merge patch) over the spec's top-level
+// "train", so a shared budget is written once:
+//   "train": {"base": {"preset": "tiny", "seed": 0, "shape": {"mm_resampler_dim": 16}},  // init-model
+//             (or "from": DIR, a model to start from)
+//             "data": "out/data/hires_detail", "task": "hires_detail", "split": "train",
+//             "variant": "alternating", "args": {"epochs": 1, "lr": 0.001, "seed": 0}}   // TrainOptions
+//   "axes": {"variant": [{"name": "e2e", "train": {"variant": "e2e", "args": {"epochs": 4}}}, ...]}
 // Relative paths are used as written: they resolve against the working directory of the run.
 //
 // Knob mapping (model.md §4, §6, §7, §11):
@@ -55,6 +65,8 @@ struct AxisValue {
   std::string model_dir;                       // "" = this value does not pick a model
   std::vector<std::pair<std::string, nlohmann::json>> set;  // config knobs, in order
   std::string dtype, device;                   // "" = unchanged (dtype / device axes)
+  nlohmann::json train;                        // null, or this value's training recipe (merged over
+                                               // the spec's "train"): the model is trained first
 };
 
 struct Axis {
@@ -77,6 +89,7 @@ struct Spec {
   std::vector<std::pair<std::string, nlohmann::json>> set;  // overrides for every cell
   std::string baseline;                                      // a cell name or ""
   std::vector<Axis> axes;  // in the fixed order above, only the axes present
+  nlohmann::json train;    // the shared training recipe ("train" key) or null
   nlohmann::json raw;      // the file's JSON as parsed
 };
 
@@ -87,7 +100,19 @@ struct Cell {
   std::string model_dir;
   std::vector<std::string> overrides;        // "key=value" (value as JSON text), spec "set" first
   std::string device, dtype;
+  nlohmann::json train;                      // the recipe of the model's training, or null
 };
+
+// A model an axis value trains before the grid runs (spec "train" recipes).
+struct TrainJob {
+  std::string label;      // the axis value's label, e.g. "variant=e2e"
+  std::string model_dir;  // OUT/models/<label>: the trained model (and its logs)
+  nlohmann::json recipe;  // {"base" | "from", "data", "task", "split", "variant", "args"}
+};
+
+// Gives every axis value with a training recipe its model dir under OUT_DIR/models/<label> and
+// returns those jobs in axis order. Call before expand_cells.
+std::vector<TrainJob> resolve_training(Spec& spec, const std::string& out_dir);
 
 // The axis names, in cell-name order.
 const std::vector<std::string>& axis_names();
@@ -98,9 +123,13 @@ Spec parse_spec(const nlohmann::json& json, const std::string& source);
 // Reads PATH (kNotFound / kIo / kFormat) and parses it; the name defaults to the file's stem.
 Spec load_spec(const std::string& path);
 
+// The most cells a grid may have: each is a whole evaluation run, so real grids have tens; the
+// bound keeps a hostile or mistyped spec from expanding into millions of cells in memory.
+inline constexpr size_t kMaxCells = 10000;
+
 // The full grid, in row-major order over spec.axes (the last axis varies fastest). kInvalidArgument
-// when two axes of one cell both pick a model dir, when no model dir results, or when the
-// baseline names no cell.
+// when the grid would exceed kMaxCells, when two axes of one cell both pick a model dir, when no
+// model dir results, or when the baseline names no cell.
 std::vector<Cell> expand_cells(const Spec& spec);
 
 // A stable hex digest of everything that defines a cell's results: model dir, overrides, tasks,

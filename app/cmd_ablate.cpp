@@ -14,6 +14,7 @@
 #include "ablations/ablate.h"
 #include "ablations/eval/eval_run.h"
 #include "ablations/spec.h"
+#include "ablations/train_job.h"
 #include "app/commands.h"
 #include "reports/history.h"
 #include "engine/common/error.h"
@@ -40,7 +41,7 @@ void run_ablate(const AblateFlags& f) {
   o.keep_going = !f.stop_on_error;
   o.progress = f.progress || isatty(fileno(stderr));
   const ablations::Spec spec = ablations::apply_cli_overrides(loaded, o);
-  const ablations::AblateReport r = ablations::run_ablation(spec, o, suite::run_eval);
+  const ablations::AblateReport r = ablations::run_ablation(spec, o, suite::run_eval, ablations::run_train_job);
   const std::string report = (std::filesystem::path(o.output_dir) / "ablation.json").string();
   fmt::print("{}: {} cells: {} run, {} skipped (finished earlier), {} failed\n", report,
              r.ablation["cells"].size(), r.done, r.skipped, r.failed);

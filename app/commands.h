@@ -18,5 +18,6 @@ void register_merge(CLI::App& app);
 void register_ablate(CLI::App& app);
 void register_report(CLI::App& app);
 void register_compare(CLI::App& app);
+void register_train(CLI::App& app);
 
 }  // namespace slime::cli

@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   slime::cli::register_ablate(app);
   slime::cli::register_report(app);
   slime::cli::register_compare(app);
+  slime::cli::register_train(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

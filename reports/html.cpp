@@ -138,7 +138,10 @@ std::string render_html(const Report& report) {
     out += (i ? ", " : "") + std::string("<code>") + html_escape(report.runs[i].name) + "</code>";
   }
   out += fmt::format(". Baseline: <code>{}</code>.</p>\n", html_escape(report.baseline));
-  out += plots(report);
+  if (!report.runs.empty()) out += plots(report);
+  if (!report.training.empty())
+    out += "<h2 id=\"training-curves\">Training curves</h2>\n<div class=\"plots\">\n" + training_loss_svg(report.training) +
+           training_lr_svg(report.training) + "</div>\n";
   for (const auto& t : report.tables) out += html_table(t);
   out += samples_section(report);
   return out + "</body></html>\n";

@@ -173,7 +173,8 @@ Table latency_percentile_table(const std::vector<RunData>& runs) {
     if (!r.results.contains("latency") || !r.results["latency"].is_object()) continue;
     for (const auto& [stage, p] : r.results["latency"].items()) {
       if (!p.is_object()) continue;
-      auto get = [&](const char* k) { return p.contains(k) && p[k].is_number() ? p[k].get<double>() : kNaN; };
+      const auto& q = p;  // a lambda cannot capture a structured binding before C++20 (clang refuses)
+      auto get = [&q](const char* k) { return q.contains(k) && q[k].is_number() ? q[k].get<double>() : kNaN; };
       t.rows.push_back({text_cell(r.name), text_cell(stage), number_cell(get("p50")), number_cell(get("p90")),
                         number_cell(get("p99"))});
     }
@@ -249,7 +250,12 @@ Report build_report(LoadedInputs inputs, const ReportOptions& options) {
     }
     baseline = name;
   }
-  if (report.runs.empty()) throw_error(ErrorCode::kInvalidArgument, "report: no runs");
+  report.training = std::move(inputs.training);
+  if (report.runs.empty() && report.training.empty()) throw_error(ErrorCode::kInvalidArgument, "report: no runs");
+  if (report.runs.empty()) {  // training logs only: their table (and curves in HTML)
+    report.tables.push_back(training_table(report.training));
+    return report;
+  }
   report.baseline = baseline.empty() ? report.runs.front().name : baseline;
   report.tables.push_back(metrics_table(report.runs));
   report.tables.push_back(ci_table(report.runs, options.bootstrap, options.seed));
@@ -263,6 +269,7 @@ Report build_report(LoadedInputs inputs, const ReportOptions& options) {
     report.tables.push_back(paper_vs_ours_table(*report.paper, report.runs));
     report.tables.push_back(paper_table(*report.paper));
   }
+  if (!report.training.empty()) report.tables.push_back(training_table(report.training));
   return report;
 }
 

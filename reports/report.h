@@ -10,6 +10,7 @@
 #include "reports/run_data.h"
 #include "reports/stats.h"
 #include "reports/table.h"
+#include "reports/training.h"
 
 namespace slime::reports {
 
@@ -25,6 +26,7 @@ struct Report {
   std::vector<RunData> runs;
   std::string baseline;  // name of the baseline run
   std::optional<PaperTable> paper;
+  std::vector<TrainingLog> training;  // training runs shown (table + loss/lr curves)
   std::vector<Table> tables;
   size_t html_samples = 20;
 };

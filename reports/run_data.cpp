@@ -131,12 +131,22 @@ LoadedInputs load_inputs(const std::vector<std::string>& paths) {
     const fs::path root(p);
     if (is_run_dir(p)) {
       out.runs.push_back(load_run(p));
+    } else if (is_training_dir(p)) {
+      out.training.push_back(load_training_log(p));
     } else if (fs::is_regular_file(root / "ablation.json")) {
       const nlohmann::json spec = read_json_file(root / "ablation.json");
       if (out.baseline.empty() && spec.contains("baseline") && spec["baseline"].is_string()) {
         out.baseline = spec["baseline"].get<std::string>();
       }
       if (!spec.contains("cells")) throw_error(ErrorCode::kFormat, "{}/ablation.json: no 'cells'", p);
+      if (spec.contains("training") && spec["training"].is_array())
+        for (const auto& job : spec["training"]) {
+          if (!job.is_object() || !job.contains("model_dir") || !job["model_dir"].is_string()) continue;
+          const std::string dir = job["model_dir"].get<std::string>();
+          // As written by the runner (relative to its working directory), else relative to the ablation.
+          const std::string found = is_training_dir(dir) ? dir : (root / fs::path(dir).filename()).string();
+          if (is_training_dir(found)) out.training.push_back(load_training_log(found, job.value("label", "")));
+        }
       for (const auto& cell : spec["cells"]) {
         std::string name, dir;
         if (cell.is_string()) {
@@ -163,6 +173,18 @@ LoadedInputs load_inputs(const std::vector<std::string>& paths) {
     } else {
       throw_error(ErrorCode::kNotFound, "{}: no such directory", p);
     }
+  }
+  // A run of a trained model shows that model's training (results.json config.model.path).
+  for (const auto& r : out.runs) {
+    const nlohmann::json* path = nullptr;
+    if (r.results.contains("config") && r.results["config"].contains("model") && r.results["config"]["model"].contains("path"))
+      path = &r.results["config"]["model"]["path"];
+    if (!path || !path->is_string() || !is_training_dir(path->get<std::string>())) continue;
+    const std::string dir = path->get<std::string>();
+    std::error_code ec;
+    const bool known = std::any_of(out.training.begin(), out.training.end(),
+                                   [&](const TrainingLog& t) { return fs::equivalent(t.dir, dir, ec); });
+    if (!known) out.training.push_back(load_training_log(dir));
   }
   // Unique names: tables and plots are keyed by them.
   std::map<std::string, int> seen;

@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "reports/training.h"
+
 namespace slime::reports {
 
 // Per-sample keys the evaluators write with a score in [0, 1] (evaluators/benchmarks/*.cpp:
@@ -46,9 +48,10 @@ bool is_run_dir(const std::string& dir);
 struct LoadedInputs {
   std::vector<RunData> runs;
   std::string baseline;  // from ablation.json's "baseline", "" when not given
+  std::vector<TrainingLog> training;  // reports/training.h: where the logs are found
 };
 
-// Each path is a run directory or an ablation directory; runs keep the order given (cells in
+// Each path is a run directory, an ablation directory or a training directory (train_log.jsonl); runs keep the order given (cells in
 // ablation.json order, folders of runs sorted by name). Names are made unique.
 LoadedInputs load_inputs(const std::vector<std::string>& paths);
 

@@ -112,6 +112,34 @@ std::vector<size_t> pareto_front(const std::vector<PlotPoint>& points) {
   return front;
 }
 
+std::string line_svg(const std::string& id, const std::string& title, const std::string& x_label,
+                     const std::string& y_label, const std::vector<PlotSeries>& series, bool y_from_zero) {
+  double x_lo = std::numeric_limits<double>::infinity(), x_hi = -x_lo, y_lo = x_lo, y_hi = -x_lo;
+  for (const auto& s : series)
+    for (const auto& p : s.points) {
+      if (!std::isfinite(p.x) || !std::isfinite(p.y)) continue;
+      x_lo = std::min(x_lo, p.x), x_hi = std::max(x_hi, p.x), y_lo = std::min(y_lo, p.y), y_hi = std::max(y_hi, p.y);
+    }
+  const Axis x = nice_axis(x_lo, x_hi, false), y = nice_axis(y_lo, y_hi, y_from_zero);
+  std::string out = open_svg(id, title) + axes(y, y_label, &x, x_label);
+  std::vector<std::string> names;
+  for (size_t si = 0; si < series.size(); ++si) {
+    names.push_back(series[si].name);
+    std::string path;
+    for (const auto& p : series[si].points)
+      if (std::isfinite(p.x) && std::isfinite(p.y))
+        path += fmt::format("{:.1f},{:.1f} ", kLeft + x.map(p.x, kPlotW), kTop + kPlotH - y.map(p.y, kPlotH));
+    if (series[si].points.size() == 1)
+      out += fmt::format("<circle class=\"line\" cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"3\" fill=\"{}\"><title>{}</title></circle>\n",
+                         kLeft + x.map(series[si].points[0].x, kPlotW), kTop + kPlotH - y.map(series[si].points[0].y, kPlotH),
+                         color(si), html_escape(series[si].name));
+    else
+      out += fmt::format("<polyline class=\"line\" points=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"1.5\"><title>{}</title></polyline>\n",
+                         path, color(si), html_escape(series[si].name));
+  }
+  return out + legend(names) + "</svg>\n";
+}
+
 std::string scatter_svg(const std::string& id, const std::string& title, const std::string& x_label,
                         const std::string& y_label, const std::vector<PlotSeries>& series, bool mark_pareto) {
   double x_lo = std::numeric_limits<double>::infinity(), x_hi = -x_lo, y_lo = x_lo, y_hi = -x_lo;

@@ -25,6 +25,11 @@ std::vector<size_t> pareto_front(const std::vector<PlotPoint>& points);
 std::string scatter_svg(const std::string& id, const std::string& title, const std::string& x_label,
                         const std::string& y_label, const std::vector<PlotSeries>& series, bool mark_pareto);
 
+// One polyline per series (points in the order given), numeric x and y axes; Y_FROM_ZERO starts
+// the y axis at 0. Series with one point are drawn as a dot.
+std::string line_svg(const std::string& id, const std::string& title, const std::string& x_label,
+                     const std::string& y_label, const std::vector<PlotSeries>& series, bool y_from_zero);
+
 // One bar per BARS entry, stacked from VALUES[bar][stack] (NaN or negative drawn as 0).
 std::string stacked_bars_svg(const std::string& id, const std::string& title, const std::string& y_label,
                              const std::vector<std::string>& bars, const std::vector<std::string>& stacks,

@@ -13,6 +13,8 @@ namespace {
 
 // GatedBlock.noisy_top_k_gating: top_k_logits / (top_k_logits.sum(1, keepdim=True) + 1e-6).
 constexpr double kGateRenormEps = 1e-6;
+// GatedBlock.noisy_top_k_gating(noise_epsilon=1e-2): floor of the training noise's std.
+constexpr double kGateNoiseEpsilon = 1e-2;
 
 using io::shape_str;
 
@@ -80,7 +82,7 @@ ProjectorImpl::ProjectorImpl(const ProjectorOptions& options) : options_(options
     w_gate = register_parameter("w_gate", torch::zeros({options.vision_dim, 2}));
 }
 
-at::Tensor ProjectorImpl::forward_global(const at::Tensor& x, NamedTensors* dump) {
+at::Tensor ProjectorImpl::forward_global(const at::Tensor& x, NamedTensors* dump, const at::Tensor& gate_noise) {
   if ((x.dim() != 2 && x.dim() != 3) || x.size(-1) != options_.vision_dim)
     throw_error(ErrorCode::kShape, "adapters.in: expected [N, {}] or [B, N, {}], got {}", options_.vision_dim,
                 options_.vision_dim, shape_str(x.sizes()));
@@ -103,6 +105,13 @@ at::Tensor ProjectorImpl::forward_global(const at::Tensor& x, NamedTensors* dump
   dump_tensor(dump, "adapters.expert1", e1);
 
   at::Tensor logits = torch::matmul(x, w_gate.to(x.scalar_type()));  // [.., N, 2]
+  if (gate_noise.defined()) {
+    if (gate_noise.sizes() != logits.sizes())
+      throw_error(ErrorCode::kShape, "adapters.gate_noise: {} for gate logits {}", shape_str(gate_noise.sizes()),
+                  shape_str(logits.sizes()));
+    // GatedBlock.noisy_top_k_gating in training: noise_epsilon 1e-2.
+    logits = logits + gate_noise.to(logits.options()) * (torch::softplus(logits) + kGateNoiseEpsilon);
+  }
   dump_tensor(dump, "adapters.gate_logits", logits);
   at::Tensor p = torch::softmax(logits, -1);
   at::Tensor gate = p / (p.sum(-1, /*keepdim=*/true) + kGateRenormEps);  // [.., N, 2]

@@ -10,7 +10,7 @@
 // forward_global() for F[0] and mlp() for the local crops (§6) explicitly.
 //
 // Resolved details:
-//  - The gate is eval-only: no noise; top-2 of 2 is dense, so g = p / (p0 + p1 + 1e-6) with
+//  - The gate is eval-only unless forward_global gets gate noise (training); top-2 of 2 is dense, so g = p / (p0 + p1 + 1e-6) with
 //    p = softmax(x·w_gate) is exactly upstream's topk + renorm + scatter (addition commutes).
 //  - The mix is upstream's matmul of stacked [N, D, 2] experts with g [N, 2, 1].
 //  - w_gate is cast to x's dtype before the product (upstream: x @ self.w_gate.to(x.dtype)).
@@ -66,7 +66,10 @@ class ProjectorImpl : public torch::nn::Module {
   // N_g = global_grid². Dumps adapters.gate_logits [N_g, 2], adapters.gate [N_g, 2],
   // adapters.expert0 / adapters.expert1 [N_g, D], adapters.resampler.* (see Resampler),
   // adapters.out — only the tensors the mode computes. Batched dumps keep the batch dim.
-  at::Tensor forward_global(const at::Tensor& x, NamedTensors* dump = nullptr);
+  // GATE_NOISE (training only, mixture mode; undefined at inference = upstream eval): standard
+  // normal draws shaped like the gate logits [.., N, 2], which upstream's noisy_top_k_gating adds as
+  // logits + noise * (softplus(x·w_gate) + 0.01) (model.md §4: the std comes from w_gate at HEAD).
+  at::Tensor forward_global(const at::Tensor& x, NamedTensors* dump = nullptr, const at::Tensor& gate_noise = {});
 
   // The shared MLP (expert 0's weights in gated mode; the whole projector for mlp2x_gelu).
   Mlp2xGelu mlp() const { return mlp_; }

@@ -376,9 +376,11 @@ TEST(AblationSpecs, ShippedSpecsParseAndExpand) {
       {"ablations/specs/table3_gamma.json", 3},   {"ablations/specs/table3_nq.json", 3},
       {"ablations/specs/table4_branches.json", 6}, {"ablations/specs/topk_sweep.json", 6},
       {"ablations/specs/smoke.json", 3},         {"ablations/specs/table3_adapters.json", 3},
+      {"ablations/specs/table4_training.json", 6}, {"ablations/specs/table3_nq_trained.json", 3},
   };
   for (const auto& [path, n] : specs) {
-    const ab::Spec spec = ab::load_spec(path);
+    ab::Spec spec = ab::load_spec(path);
+    ab::resolve_training(spec, "out/ablations/" + spec.name);  // trained values get their model dirs
     const std::vector<ab::Cell> cells = ab::expand_cells(spec);
     EXPECT_EQ(cells.size(), n) << path;
     EXPECT_EQ(spec.tasks, std::vector<std::string>{"hires_detail"}) << path;
