@@ -171,12 +171,16 @@ DatasetInfo load_llava_mme(const std::string& task, const LoadOptions& opt, cons
     auto it = gt_files.find(key);
     if (it != gt_files.end()) return it->second;
     auto& table = gt_files[key];
-    const fs::path dir = fs::exists(release / category / "images") ? release / category / "questions_answers_YN" : release / category;
+    // Category and file come from the data: a name the filesystem refuses (too long, ...) is a
+    // missing file, never an exception (found by fuzz_llava_jsonl).
+    std::error_code ec;
+    const fs::path dir = fs::exists(release / category / "images", ec) ? release / category / "questions_answers_YN" : release / category;
     const fs::path path = dir / file;
     std::ifstream in(path, std::ios::binary);
     if (!in) return table;
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    add_file_hash(info, fs::relative(path, opt.path).string(), sha256_hex(text));
+    const fs::path relative = fs::relative(path, opt.path, ec);
+    add_file_hash(info, (ec ? path : relative).string(), sha256_hex(text));
     size_t a = 0;
     while (a < text.size()) {
       size_t b = text.find('\n', a);

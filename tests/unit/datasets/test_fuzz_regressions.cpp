@@ -2,6 +2,10 @@
 // exceptions; tests/data/fuzz_regressions/SOURCE.md says which target found each.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -61,6 +65,29 @@ TEST(BadInputFuzz, ManifestNotAnObjectIsUnsupported) {
   } catch (const slime::Error& e) {
     EXPECT_EQ(e.code(), slime::ErrorCode::kUnsupported) << e.what();
   }
+}
+
+}  // namespace
+
+namespace {
+
+// fuzz_llava_jsonl: an MME question id whose category is longer than a file name may be
+// (ENAMETOOLONG) made fs::exists throw filesystem_error out of load_llava_mme. Such a category now
+// has no ground-truth file: the sample is kept with its missing-answer error, nothing throws.
+TEST(BadInputFuzz, MmeCategoryLongerThanAFileNameIsNoException) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("slime_fuzz_mme_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string category(300, 'c');
+  std::ofstream(dir / "llava_mme.jsonl") << R"({"question_id": ")" << category
+                                         << R"(/q.jpg", "text": "Is there one?", "category": "x"})" << "\n";
+  slime::data::LoadOptions opt;
+  opt.path = dir.string();
+  std::vector<slime::data::Sample> samples;
+  EXPECT_NO_THROW(slime::data::load_llava_mme("mme", opt, [&](slime::data::Sample&& s) { samples.push_back(std::move(s)); }));
+  EXPECT_EQ(samples.size(), 1u);
+  fs::remove_all(dir);
 }
 
 }  // namespace
