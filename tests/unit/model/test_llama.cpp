@@ -22,6 +22,7 @@
 #include "engine/runtime/generate.h"
 #include "engine/runtime/kv_cache.h"
 
+#include "tests/unit/model/llama_rungs.h"  // read_llama_config
 #include "tests/unit/model/tensor_diff.h"
 
 namespace fs = std::filesystem;
@@ -52,26 +53,6 @@ const fs::path kDataDir = fs::path(SLIME_SOURCE_DIR) / "tests/data/llama";
 using slime::test::Diff;
 using slime::test::diff;
 
-// config.json as HF writes it; parsed here because io::load_model_config reads LLaVA configs.
-slime::io::LlmConfig read_config(const fs::path& file) {
-  std::ifstream in(file);
-  const nlohmann::json j = nlohmann::json::parse(in);
-  slime::io::LlmConfig c;
-  c.hidden_size = j.at("hidden_size");
-  c.intermediate_size = j.at("intermediate_size");
-  c.num_hidden_layers = j.at("num_hidden_layers");
-  c.num_attention_heads = j.at("num_attention_heads");
-  c.num_key_value_heads = j.at("num_key_value_heads");
-  c.vocab_size = j.at("vocab_size");
-  c.max_position_embeddings = j.at("max_position_embeddings");
-  c.rms_norm_eps = j.at("rms_norm_eps");
-  c.rope_theta = j.at("rope_theta");
-  c.tie_word_embeddings = j.at("tie_word_embeddings");
-  if (j.contains("rope_scaling") && !j["rope_scaling"].is_null())
-    c.rope_scaling = slime::io::RopeScaling{j["rope_scaling"].at("type"), j["rope_scaling"].at("factor")};
-  return c;
-}
-
 struct Rung {
   slime::io::LlmConfig config;
   LlamaForCausalLM model{nullptr};
@@ -89,7 +70,7 @@ Rung& rung(const std::string& name) {
   auto it = cache.find(name);
   if (it != cache.end()) return it->second;
   Rung r;
-  r.config = read_config(kDataDir / name / "config.json");
+  r.config = slime::test::read_llama_config(kDataDir / name / "config.json");
   r.model = LlamaForCausalLM(r.config);
   load_llama_weights(r.model, slime::io::Checkpoint::open((kDataDir / name / "model.safetensors").string()));
   const auto golden = slime::io::Checkpoint::open((kDataDir / name / "golden.safetensors").string());
@@ -397,7 +378,7 @@ class LlamaLoad : public ::testing::Test {
     fs::create_directories(dir_);
     const auto ck = slime::io::Checkpoint::open((kDataDir / "vicuna/model.safetensors").string());
     for (const std::string& name : ck.names()) tensors_[name] = slime::io::load_tensor(ck, name);
-    config_ = read_config(kDataDir / "vicuna/config.json");
+    config_ = slime::test::read_llama_config(kDataDir / "vicuna/config.json");
   }
   void TearDown() override { fs::remove_all(dir_); }
 
