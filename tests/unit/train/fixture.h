@@ -4,10 +4,15 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "datasets/hires_detail/generator.h"
+#include "datasets/registry.h"
 #include "engine/model/init_model.h"
+#include "engine/model/vlm.h"
+#include "engine/train/batch.h"
 
 namespace slime::test {
 
@@ -39,6 +44,17 @@ inline const TrainFixture& train_fixture() {
     return t;
   }();
   return f;
+}
+
+// Train item INDEX of the fixture's train split for VLM, with the tokenizer's default template.
+inline train::TrainItem fixture_train_item(const model::Vlm& vlm, size_t index) {
+  data::LoadOptions lo;
+  lo.path = train_fixture().data_dir;
+  lo.split = "train";
+  const std::vector<data::Sample> samples = data::load_task_all("hires_detail", lo);
+  if (index >= samples.size()) throw std::out_of_range("fixture_train_item: the fixture's train split is shorter");
+  return train::make_train_item(vlm, text::default_template(*vlm.tokenizer), data::find_task("hires_detail"),
+                                samples[index], static_cast<int64_t>(index));
 }
 
 }  // namespace slime::test

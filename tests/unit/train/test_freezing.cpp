@@ -38,12 +38,7 @@ bool expected_trainable(const std::string& stage, const std::string& name) {
 TEST(TrainFreezing, ExactlyTheStageParametersGetGradients) {
   const auto& fx = test::train_fixture();
   model::Vlm vlm = model::load_vlm(fx.model_dir);
-  data::LoadOptions lo;
-  lo.path = fx.data_dir;
-  lo.split = "train";
-  const std::vector<data::Sample> samples = data::load_task_all("hires_detail", lo);
-  const TrainItem item =
-      make_train_item(vlm, text::default_template(*vlm.tokenizer), data::find_task("hires_detail"), samples[0], 0);
+  const TrainItem item = test::fixture_train_item(vlm, 0);
   FeatureCache cache(true);
   const ImageFeatures f = cache.get(vlm, item);
   for (const char* stage : {"1a", "1b", "2", "3"}) {

@@ -206,12 +206,7 @@ TEST(TrainGradcheck, FullLossAFewParameters) {
   model::VlmLoadOptions lo;
   lo.dtype = at::kDouble;
   model::Vlm vlm = model::load_vlm(fx.model_dir, lo);
-  data::LoadOptions dl;
-  dl.path = fx.data_dir;
-  dl.split = "train";
-  const std::vector<data::Sample> samples = data::load_task_all("hires_detail", dl);
-  const TrainItem item =
-      make_train_item(vlm, text::default_template(*vlm.tokenizer), data::find_task("hires_detail"), samples[1], 1);
+  const TrainItem item = test::fixture_train_item(vlm, 1);
   FeatureCache cache(true);
   const ImageFeatures feats = cache.get(vlm, item);
   const StageSpec stage = stage_spec("3", true, false);

@@ -53,13 +53,8 @@ TEST(TrainLoss, HandComputedThreeTokenAnswer) {
 TEST(TrainLoss, SplicedSampleMasksPromptAndImageRows) {
   const auto& fx = test::train_fixture();
   model::Vlm vlm = model::load_vlm(fx.model_dir);
-  data::LoadOptions lo;
-  lo.path = fx.data_dir;
-  lo.split = "train";
-  const std::vector<data::Sample> samples = data::load_task_all("hires_detail", lo);
-  ASSERT_FALSE(samples.empty());
   const text::Template tmpl = text::default_template(*vlm.tokenizer);
-  const TrainItem item = make_train_item(vlm, tmpl, data::find_task("hires_detail"), samples[0], 0);
+  const TrainItem item = test::fixture_train_item(vlm, 0);  // made with tmpl
   ASSERT_GE(item.answer_ids.size(), 2u);
   EXPECT_EQ(item.answer_ids.back(), text::stop_tokens(tmpl, *vlm.tokenizer).ids.front());  // </s>
   FeatureCache cache(true);
@@ -74,7 +69,9 @@ TEST(TrainLoss, SplicedSampleMasksPromptAndImageRows) {
     for (int64_t i = 0; i < prefix; ++i) EXPECT_EQ(s.labels[static_cast<size_t>(i)], kIgnoreIndex) << stage << " row " << i;
     for (size_t j = 0; j < item.answer_ids.size(); ++j)
       EXPECT_EQ(s.labels[static_cast<size_t>(prefix) + j], item.answer_ids[j]) << stage;
-    if (std::string(stage) == "1a") EXPECT_EQ(s.image_rows, 576);  // global tokens only
+    if (std::string(stage) == "1a") {
+      EXPECT_EQ(s.image_rows, 576);  // global tokens only
+    }
   }
 }
 
