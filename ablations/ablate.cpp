@@ -20,19 +20,6 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-// nullopt-like: a null json when the file is absent or not valid JSON (an unfinished cell).
-json read_json_or_null(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return nullptr;
-  std::stringstream text;
-  text << in.rdbuf();
-  try {
-    return json::parse(text.str());
-  } catch (const json::exception&) {  // parse_error, or out_of_range for 1e400
-    return nullptr;
-  }
-}
-
 // Write to a temporary name, then rename: a kill never leaves a torn report or cell.json.
 void write_json_atomic(const fs::path& path, const json& content) {
   const fs::path tmp = path.string() + ".tmp";
@@ -100,6 +87,18 @@ void check_queries(const Spec& spec, const Cell& cell) {
 }
 
 }  // namespace
+
+json read_json_or_null(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return nullptr;
+  std::stringstream text;
+  text << in.rdbuf();
+  try {
+    return json::parse(text.str());
+  } catch (const json::exception&) {  // parse_error, or out_of_range for 1e400
+    return nullptr;
+  }
+}
 
 Spec apply_cli_overrides(Spec spec, const AblateOptions& options) {
   auto has_axis = [&](const std::string& name) {

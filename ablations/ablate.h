@@ -37,6 +37,7 @@
 //   summary           {"cells", "done", "skipped", "failed", "pending"}
 //   date              UTC ISO-8601 time the report was written
 #pragma once
+#include <filesystem>
 #include <functional>
 #include <string>
 #include <vector>
@@ -73,6 +74,10 @@ struct AblateReport {
 // Applies the CLI flags of OPTIONS to SPEC (limit, device, dtype); kInvalidArgument for a flag
 // that conflicts with an axis.
 Spec apply_cli_overrides(Spec spec, const AblateOptions& options);
+
+// The content of a JSON file, or null when it is absent or not valid JSON (an unfinished cell or
+// training: a kill can leave either; 1e400 counts as invalid too, not as an exception).
+nlohmann::json read_json_or_null(const std::filesystem::path& path);
 
 // The run_eval options of one cell (output in OUT/cells/<name>).
 suite::EvalOptions cell_eval_options(const Spec& spec, const Cell& cell, const AblateOptions& options);

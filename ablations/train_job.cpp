@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "ablations/ablate.h"
 #include "engine/common/error.h"
 #include "engine/model/init_model.h"
 
@@ -31,16 +32,6 @@ int64_t integer(const TrainJob& job, const std::string& key, const json& v) {
 std::string text(const TrainJob& job, const std::string& key, const json& v) {
   if (!v.is_string()) bad(job, key, "expected a string, got " + v.dump());
   return v.get<std::string>();
-}
-
-json read_json_or_null(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return nullptr;
-  try {
-    return json::parse(in);
-  } catch (const json::parse_error&) {
-    return nullptr;
-  }
 }
 
 }  // namespace

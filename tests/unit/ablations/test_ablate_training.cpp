@@ -124,3 +124,23 @@ TEST(AblationTraining, TrainsEachModelOnceBeforeItsCellsAndRecordsIt) {
 }
 
 }  // namespace
+
+// A killed training or cell can leave a torn summary; an outside file can hold any bytes. Both the
+// cell runner and the train-job runner read them with read_json_or_null, which must answer null
+// (an unfinished run) rather than throw: 1e400 is nlohmann's out_of_range, not a parse_error.
+TEST(AblationTraining, ReadJsonOrNullTreatsBadFilesAsUnfinished) {
+  const fs::path dir = fs::temp_directory_path() / ("slime_read_json_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  auto write = [&](const std::string& name, const std::string& text) {
+    std::ofstream(dir / name, std::ios::binary) << text;
+    return dir / name;
+  };
+  EXPECT_TRUE(ab::read_json_or_null(dir / "absent.json").is_null());
+  EXPECT_TRUE(ab::read_json_or_null(write("torn.json", R"({"steps": 4, "final_lo)")).is_null());
+  EXPECT_TRUE(ab::read_json_or_null(write("huge.json", R"({"final_loss": 1e400})")).is_null());
+  EXPECT_TRUE(ab::read_json_or_null(write("empty.json", "")).is_null());
+  const json ok = ab::read_json_or_null(write("ok.json", R"({"steps": 4})"));
+  ASSERT_TRUE(ok.is_object());
+  EXPECT_EQ(ok.at("steps").get<int>(), 4);
+  fs::remove_all(dir);
+}
