@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "ablations/eval/interrupt.h"
 #include "engine/common/error.h"
 
 namespace slime::ablations {
@@ -241,6 +242,11 @@ AblateReport run_ablation(const Spec& spec_in, const AblateOptions& options, con
       const auto start = std::chrono::steady_clock::now();
       try {
         results = runner(cell_eval_options(spec, cell, options));
+      } catch (const suite::Interrupted&) {
+        // SIGTERM/SIGINT: the cell's eval logged its finished batches; the cell stays "pending"
+        // in a report that is whole, and a rerun resumes it (and its eval resumes its log).
+        write_report();
+        throw;
       } catch (const Error& e) {
         row["status"] = "failed";
         row["error"] = e.what();

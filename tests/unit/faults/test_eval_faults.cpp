@@ -161,6 +161,55 @@ TEST_F(EvalFaults, OversizedRequestsAreRefusedNamingTheLimit) {
         << l.dump();
 }
 
+// `slime ablate` runs each cell through the same eval: a SIGTERM inside a cell exits 143 (not 1), with
+// ablation.json whole and the cell pending; the same command then resumes the cell and runs the rest.
+TEST_F(EvalFaults, AblateInterruptedInACellExitsWith128PlusSignalAndResumes) {
+  const fs::path dir = root() / "ablate";
+  fs::create_directories(dir);
+  const json spec = {{"name", "interrupt"},
+                     {"model", (root() / "model").string()},
+                     {"tasks", {"hires_detail"}},
+                     {"data", {{"hires_detail", (root() / "hires").string()}}},
+                     {"split", "test"},
+                     {"limit", kSamples},
+                     {"max_new_tokens", kMaxNewTokens},
+                     {"axes", {{"selection", {{"topp", {0.9, 0.5}}}}}}};
+  std::ofstream(dir / "spec.json") << spec.dump(2);
+  const std::vector<std::string> args = {"ablate", "--no-history", (dir / "spec.json").string(), "--output",
+                                         (dir / "out").string()};
+  const fs::path log = dir / "out" / "cells" / "topp=0.9" / "samples_hires_detail.jsonl";
+  const std::string output = out_file("ablate_signal");
+  const pid_t pid = spawn_slime(args, output);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(300);
+  int status = 0;
+  bool exited = false;
+  while (std::chrono::steady_clock::now() < deadline) {
+    const std::string text = fs::exists(log) ? slurp(log.string()) : "";
+    if (std::count(text.begin(), text.end(), '\n') >= 1) break;
+    if (::waitpid(pid, &status, WNOHANG) == pid) {
+      exited = true;
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  ASSERT_FALSE(exited) << "slime ablate ended before the signal: " << slurp(output);
+  ASSERT_EQ(::kill(pid, SIGTERM), 0);
+  const ChildResult r = slime::test::wait_child(pid, output);
+  EXPECT_EQ(r.signal, 0) << r.output;
+  EXPECT_EQ(r.exit_code, 128 + SIGTERM) << r.output;
+  EXPECT_NE(r.output.find("interrupted by SIGTERM"), std::string::npos) << r.output;
+  const json report = json::parse(slurp((dir / "out" / "ablation.json").string()));
+  ASSERT_EQ(report["cells"].size(), 2u);
+  EXPECT_EQ(report["cells"][0]["status"], "pending") << report["cells"][0].dump();
+  EXPECT_EQ(report["summary"]["pending"], 2) << report["summary"].dump();
+  ASSERT_LT(whole_lines(log).size(), static_cast<size_t>(kSamples)) << "the signal came too late to test a resume";
+
+  const ChildResult resumed = run_slime(args, out_file("ablate_resume"));
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+  EXPECT_NE(resumed.output.find("2 cells: 2 run, 0 skipped (finished earlier), 0 failed"), std::string::npos) << resumed.output;
+  EXPECT_EQ(whole_lines(log).size(), static_cast<size_t>(kSamples));
+}
+
 class EvalSignals : public EvalFaults, public ::testing::WithParamInterface<int> {};
 
 TEST_P(EvalSignals, FinishTheBatchExitWith128PlusSignalAndResume) {
