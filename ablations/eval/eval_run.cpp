@@ -189,8 +189,14 @@ class TaskRunner {
         const runtime::GenerateResult result = model::generate_prepared(vlm_, prompts, generate_options());
         for (size_t k = 0; k < ready.size(); ++k)
           records[ready[k]] = answer_record(*batch[ready[k]], result.sequences.at(k), result.timing);
-      } catch (const std::exception&) {
-        // One bad sample must not take its batch with it: retry them one by one.
+      } catch (const std::exception& ex) {
+        // One bad sample must not take its batch with it: retry them one by one. Said once per
+        // run, since it costs batching (a --max-kv-cache-mb too small for the batch lands here).
+        if (ready.size() > 1 && !warned_batch_retry_) {
+          fmt::print(stderr, "slime: warning: task {}: a batch of {} failed ({}); its samples run one by one\n",
+                     plan_.task, ready.size(), error_text(ex));
+          warned_batch_retry_ = true;
+        }
         for (size_t i : ready) {
           try {
             if (ready.size() == 1) throw;
@@ -208,6 +214,7 @@ class TaskRunner {
   const EvalOptions& o_;
   model::Vlm& vlm_;
   TaskPlan& plan_;
+  bool warned_batch_retry_ = false;  // the one-by-one retry of a failed batch was reported
 };
 
 void check_options(const EvalOptions& o) {

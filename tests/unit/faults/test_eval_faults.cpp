@@ -159,6 +159,31 @@ TEST_F(EvalFaults, OversizedRequestsAreRefusedNamingTheLimit) {
   for (const json& l : lines)
     EXPECT_NE(l.value("error", "").find("exceeds the limit of 1000 pixels (--max-image-pixels"), std::string::npos)
         << l.dump();
+
+  // --max-kv-cache-mb through the CLI. A batch of 8 over the limit (8 x ~730 positions x 512 B of
+  // fp32 K+V = 2.9 MiB > 1 MiB) is refused before allocating and its samples are retried one by
+  // one (0.36 MiB each): every answer is still produced. A single sample over it (3000 new tokens:
+  // ~1.8 MiB) is refused with the limit named, recorded per sample, and the run goes on.
+  args = eval_args(root() / "kv_batch");
+  ASSERT_EQ(args[13], "--batch-size");
+  args[14] = "8";
+  args.insert(args.end(), {"--max-kv-cache-mb", "1"});
+  r = run_slime(args, out_file("kv_batch"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(answers(root() / "kv_batch" / "samples_hires_detail.jsonl"), answers(reference() / "samples_hires_detail.jsonl"));
+  EXPECT_NE(r.output.find("a batch of 8 failed (invalid_argument: generate: the KV cache of 8 sequence(s)"),
+            std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("its samples run one by one"), std::string::npos) << r.output;
+  args = eval_args(root() / "kv_one");
+  args[10] = "2", args[12] = "3000";  // --limit, --max-new-tokens
+  args.insert(args.end(), {"--max-kv-cache-mb", "1"});
+  r = run_slime(args, out_file("kv_one"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto kv_lines = whole_lines(root() / "kv_one" / "samples_hires_detail.jsonl");
+  ASSERT_EQ(kv_lines.size(), 2u);
+  for (const json& l : kv_lines)
+    EXPECT_NE(l.value("error", "").find("MiB, over the limit of 1.0 MiB (max_cache_bytes); lower the batch size"),
+              std::string::npos) << l.dump();
 }
 
 // `slime ablate` runs each cell through the same eval: a SIGTERM inside a cell exits 143 (not 1), with
