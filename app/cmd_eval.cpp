@@ -16,6 +16,7 @@
 #include "ablations/eval/eval_run.h"
 #include "ablations/eval/interrupt.h"
 #include "app/commands.h"
+#include "app/fast_paths.h"
 #include "reports/history.h"
 #include "datasets/registry.h"
 #include "engine/common/error.h"
@@ -140,6 +141,7 @@ Example: slime eval --model models/tiny --tasks hires_detail --data data/hires -
   cmd->add_option("--max-kv-cache-mb", f->max_kv_cache_mb,
                   "refuse a batch whose KV cache would need more MiB (default: half the RAM on the CPU; 0: no limit)")
       ->check(CLI::Range(int64_t{0}, int64_t{1} << 40));
+  add_fast_path_flags(cmd, &o.attention, &o.decode_path);
   cmd->add_flag("--strict", o.strict, "fail on the first sample error instead of recording it");
   cmd->add_flag("--log-samples", f->log_samples, "accepted for lmms-eval compatibility (samples are always logged)");
   cmd->add_flag("--progress", f->progress, "progress on stderr even when it is not a terminal");

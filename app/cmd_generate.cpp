@@ -13,6 +13,7 @@
 #include <torch/torch.h>
 
 #include "app/commands.h"
+#include "app/fast_paths.h"
 #include "engine/common/error.h"
 #include "engine/image/decode.h"
 #include "engine/io/torch_tensors.h"
@@ -34,6 +35,7 @@ struct GenerateFlags {
   std::vector<std::string> stop_strings, overrides;
   bool json = false;
   bool ignore_eos = false;
+  std::string attention = "auto", decode_path = "auto";  // app/fast_paths.h
 };
 
 using Clock = std::chrono::steady_clock;
@@ -77,6 +79,8 @@ void run_generate(const GenerateFlags& f) {
   gen.sampling.temperature = f.temperature;
   gen.sampling.top_p = f.top_p;
   gen.sampling.seed = f.seed;
+  gen.attention = model::parse_attention_impl(f.attention);
+  gen.decode_path = runtime::parse_decode_path(f.decode_path);
   if (dump_ptr) gen.dump = [&dump](const std::string& name, const at::Tensor& t) { dump.emplace_back(name, t.detach()); };
   const runtime::GenerateResult result = model::generate_prepared(vlm, {prepared}, gen);
   const runtime::SequenceOutput& out = result.sequences.at(0);
@@ -119,6 +123,9 @@ void run_generate(const GenerateFlags& f) {
       {"timing_ms", timing},
       {"output_tokens", out.tokens.size()},
       {"stop_reason", runtime::stop_reason_name(out.reason)},
+      {"attention", result.timing.attention},
+      {"decode_path", result.timing.decode_path},
+      {"fast_path_fallback", result.timing.fallback},
       {"decode_tokens_per_s", decode_s > 0 ? double(result.timing.decode_steps) / decode_s : 0.0},
       {"peak_memory_bytes", peak},
       {"peak_memory_kind", runtime::peak_memory_kind(vlm.device)},
@@ -149,6 +156,7 @@ void register_generate(CLI::App& app) {
   cmd->add_option("--temperature", f->temperature, "0 = greedy (the benchmarks' setting)");
   cmd->add_option("--top-p", f->top_p, "nucleus sampling threshold (with --temperature > 0)");
   cmd->add_option("--seed", f->seed, "sampling seed");
+  add_fast_path_flags(cmd, &f->attention, &f->decode_path);
   cmd->add_option("--stop", f->stop_strings, "stop string (repeatable)");
   cmd->add_flag("--ignore-eos", f->ignore_eos, "never stop on the template's or config's stop ids (benchmarks)");
   cmd->add_option("--set", f->overrides, "config override key=value (repeatable), e.g. --set mm_resampler_topp=0.5");

@@ -131,6 +131,8 @@ class TaskRunner {
     gen.sampling.temperature = 0.0;  // greedy, the benchmarks' setting
     gen.sampling.seed = o_.seed;
     gen.max_cache_bytes = o_.max_cache_bytes;
+    gen.attention = model::parse_attention_impl(o_.attention);
+    gen.decode_path = runtime::parse_decode_path(o_.decode_path);
     return gen;
   }
 
@@ -222,6 +224,8 @@ void check_options(const EvalOptions& o) {
   if (o.tasks.empty()) throw_error(ErrorCode::kInvalidArgument, "no task given (--tasks)");
   if (o.output_dir.empty()) throw_error(ErrorCode::kInvalidArgument, "no output directory given (--output)");
   if (o.batch_size < 1) throw_error(ErrorCode::kInvalidArgument, "batch size {} must be at least 1", o.batch_size);
+  model::parse_attention_impl(o.attention);  // a wrong name fails here, not as an error per sample
+  runtime::parse_decode_path(o.decode_path);
   if (o.shard_count < 1 || o.shard_index < 0 || o.shard_index >= o.shard_count)
     throw_error(ErrorCode::kInvalidArgument, "shard {}/{}: need 0 <= i < n", o.shard_index, o.shard_count);
   std::set<std::string> seen;

@@ -55,6 +55,11 @@ struct EvalOptions {
   int64_t max_image_pixels = image::kDefaultMaxPixels;
   int64_t max_cache_bytes = -1;
   uint64_t seed = 0;
+  // Generation fast paths by name (model::AttentionImpl: auto | eager | sdpa; runtime::DecodePath:
+  // auto | reference | static | graph; `slime eval --attention / --decode`). Recorded in
+  // results.json's config; like the batch size, not part of a sample's fingerprint.
+  std::string attention = "auto";
+  std::string decode_path = "auto";
 };
 
 // Runs (or resumes) the evaluation and returns results.json's content. Throws slime::Error for

@@ -118,6 +118,8 @@ nlohmann::json resolved_config(const EvalOptions& options, const model::Vlm& vlm
           {"dtype", options.dtype},
           {"template", text::template_name(tmpl)},
           {"batch_size", options.batch_size},
+          {"attention", options.attention},
+          {"decode", options.decode_path},
           {"limit", options.limit},
           {"split", options.split},
           {"profile", options.profile},

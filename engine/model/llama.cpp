@@ -53,6 +53,12 @@ const char* attention_impl_name(AttentionImpl impl) {
   return "?";
 }
 
+AttentionImpl parse_attention_impl(const std::string& name) {
+  for (AttentionImpl a : {AttentionImpl::kAuto, AttentionImpl::kEager, AttentionImpl::kSdpa})
+    if (name == attention_impl_name(a)) return a;
+  throw_error(ErrorCode::kInvalidArgument, "attention '{}': expected auto, eager or sdpa", name);
+}
+
 bool sdpa_available() { return TORCH_VERSION_MAJOR >= 2; }
 
 AttentionImpl resolve_attention(AttentionImpl impl, const at::Device& device) {

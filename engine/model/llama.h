@@ -37,6 +37,8 @@ enum class AttentionImpl {
            // bf16/fp16). kUnsupported with LibTorch 1.13, which has no public SDPA.
 };
 const char* attention_impl_name(AttentionImpl impl);  // "auto", "eager", "sdpa"
+// The inverse of attention_impl_name; kInvalidArgument naming the choices for anything else.
+AttentionImpl parse_attention_impl(const std::string& name);
 bool sdpa_available();                                 // compiled against LibTorch 2.x
 AttentionImpl resolve_attention(AttentionImpl impl, const at::Device& device);  // kEager or kSdpa
 

@@ -32,6 +32,12 @@ const char* decode_path_name(DecodePath path) {
   return "?";
 }
 
+DecodePath parse_decode_path(const std::string& name) {
+  for (DecodePath d : {DecodePath::kAuto, DecodePath::kReference, DecodePath::kStatic, DecodePath::kGraph})
+    if (name == decode_path_name(d)) return d;
+  throw_error(ErrorCode::kInvalidArgument, "decode path '{}': expected auto, reference, static or graph", name);
+}
+
 namespace {
 
 // Sets the model's attention form for one generate call and restores the previous one.

@@ -32,6 +32,8 @@ enum class DecodePath {
                // token; needs greedy decoding on the device (sampling reads logits on the host)
 };
 const char* decode_path_name(DecodePath path);  // "auto", "reference", "static", "graph"
+// The inverse of decode_path_name; kInvalidArgument naming the choices for anything else.
+DecodePath parse_decode_path(const std::string& name);
 
 struct GenerateOptions {
   int64_t max_new_tokens = 64;

@@ -314,3 +314,25 @@ TEST_F(EvalCli, SampleErrorsAreRecordedAndTheRunGoesOn) {
   EXPECT_NE(s.exit_code, 0) << s.output;
   EXPECT_NE(s.output.find("--strict"), std::string::npos) << s.output;
 }
+
+// --attention / --decode reach generation and are recorded in results.json's config; on the CPU the
+// static decode gives the reference's answers (the same math over a fixed-shape cache).
+TEST_F(EvalCli, FastPathFlagsAreRecordedAndKeepTheAnswers) {
+  const fs::path out = root() / "fast_paths";
+  std::vector<std::string> a = eval_args(out.string());
+  a.insert(a.end(), {"--attention", "eager", "--decode", "static"});
+  const Proc r = run(a);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(answers(out / "samples_hires_detail.jsonl"), answers(reference() / "samples_hires_detail.jsonl"));
+  const json res = json::parse(slurp(out / "results.json"));
+  EXPECT_EQ(res["config"]["attention"], "eager");
+  EXPECT_EQ(res["config"]["decode"], "static");
+  const json ref = json::parse(slurp(reference() / "results.json"));
+  EXPECT_EQ(ref["config"]["attention"], "auto");
+  EXPECT_EQ(ref["config"]["decode"], "auto");
+  a = eval_args((root() / "bad_decode").string());
+  a.insert(a.end(), {"--decode", "warp"});
+  const Proc bad = run(a);
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.output.find("--decode: warp not in {auto,reference,static,graph}"), std::string::npos) << bad.output;
+}

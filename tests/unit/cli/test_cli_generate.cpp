@@ -100,6 +100,34 @@ TEST_F(CliGenerate, GreedyIsDeterministicAndTextOnlyPromptsWork) {
   EXPECT_EQ(text_only.at("timing_ms").count("vision"), 0u);
 }
 
+// --attention / --decode: the record names the path that ran. On the CPU every path gives the
+// reference's tokens (static decode is the same math over a fixed-shape cache); graph needs CUDA
+// and falls back to static, saying why; sdpa needs LibTorch 2.x (refused on 1.13, runs on 2.x).
+TEST_F(CliGenerate, FastPathFlagsNameThePathThatRanAndKeepTheTokens) {
+  const std::string args = "--model '" + model("slime") + "' --image '" + kImage + "' --prompt 'Count the dots.' --max-new-tokens 5";
+  const auto ref = record(args + " --attention eager --decode reference");
+  EXPECT_EQ(ref.at("attention"), "eager");
+  EXPECT_EQ(ref.at("decode_path"), "reference");
+  EXPECT_EQ(ref.at("fast_path_fallback"), "");
+  const auto fixed = record(args + " --decode static");
+  EXPECT_EQ(fixed.at("decode_path"), "static");
+  EXPECT_EQ(fixed.at("ids"), ref.at("ids"));
+  const auto graph = record(args + " --decode graph");
+  EXPECT_EQ(graph.at("decode_path"), "static");
+  EXPECT_NE(graph.at("fast_path_fallback").get<std::string>().find("CUDA graphs need a CUDA device"), std::string::npos)
+      << graph.dump();
+  EXPECT_EQ(graph.at("ids"), ref.at("ids"));
+  const auto sdpa = generate(args + " --attention sdpa --json");
+  if (sdpa.exit_code == 0) {  // LibTorch 2.x
+    EXPECT_EQ(nlohmann::json::parse(sdpa.output).at("attention"), "sdpa");
+  } else {
+    EXPECT_NE(sdpa.output.find("attention sdpa needs LibTorch 2.x"), std::string::npos) << sdpa.output;
+  }
+  const auto bad = generate(args + " --decode fastest");
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.output.find("--decode: fastest not in {auto,reference,static,graph}"), std::string::npos) << bad.output;
+}
+
 TEST_F(CliGenerate, DumpHoldsTheNamedIntermediates) {
   const fs::path dump = root() / "dump.safetensors";
   const auto r = generate("--model '" + model("slime") + "' --image '" + kImage +
