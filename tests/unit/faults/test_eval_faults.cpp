@@ -76,6 +76,20 @@ std::vector<json> answers(const fs::path& log) {
   return out;
 }
 
+// Polls until LOG holds a whole line (the child is then past its first batch) or 300 s passed;
+// true when the child PID exited first, so a signal sent now would not land mid-run.
+bool exited_before_first_line(pid_t pid, const fs::path& log) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(300);
+  int status = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    const std::string text = fs::exists(log) ? slurp(log.string()) : "";
+    if (std::count(text.begin(), text.end(), '\n') >= 1) return false;
+    if (::waitpid(pid, &status, WNOHANG) == pid) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return false;
+}
+
 class EvalFaults : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -205,19 +219,7 @@ TEST_F(EvalFaults, AblateInterruptedInACellExitsWith128PlusSignalAndResumes) {
   const fs::path log = dir / "out" / "cells" / "topp=0.9" / "samples_hires_detail.jsonl";
   const std::string output = out_file("ablate_signal");
   const pid_t pid = spawn_slime(args, output);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(300);
-  int status = 0;
-  bool exited = false;
-  while (std::chrono::steady_clock::now() < deadline) {
-    const std::string text = fs::exists(log) ? slurp(log.string()) : "";
-    if (std::count(text.begin(), text.end(), '\n') >= 1) break;
-    if (::waitpid(pid, &status, WNOHANG) == pid) {
-      exited = true;
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  ASSERT_FALSE(exited) << "slime ablate ended before the signal: " << slurp(output);
+  ASSERT_FALSE(exited_before_first_line(pid, log)) << "slime ablate ended before the signal: " << slurp(output);
   ASSERT_EQ(::kill(pid, SIGTERM), 0);
   const ChildResult r = slime::test::wait_child(pid, output);
   EXPECT_EQ(r.signal, 0) << r.output;
@@ -244,19 +246,7 @@ TEST_P(EvalSignals, FinishTheBatchExitWith128PlusSignalAndResume) {
   const std::string output = out_file("signal_" + std::to_string(sig));
   const pid_t pid = spawn_slime(eval_args(out), output);
   // Signal as soon as a first batch is on disk: the run is then inside a later batch.
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(300);
-  bool exited = false;
-  int status = 0;
-  while (std::chrono::steady_clock::now() < deadline) {
-    const std::string text = fs::exists(log) ? slurp(log.string()) : "";
-    if (std::count(text.begin(), text.end(), '\n') >= 1) break;
-    if (::waitpid(pid, &status, WNOHANG) == pid) {
-      exited = true;
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  ASSERT_FALSE(exited) << "slime eval ended before the signal: " << slurp(output);
+  ASSERT_FALSE(exited_before_first_line(pid, log)) << "slime eval ended before the signal: " << slurp(output);
   ASSERT_EQ(::kill(pid, sig), 0);
   const ChildResult r = slime::test::wait_child(pid, output);
   EXPECT_EQ(r.signal, 0) << "killed by the signal instead of stopping cleanly: " << r.output;

@@ -92,8 +92,6 @@ TEST_F(Untrusted, LlavaJsonlImagePathsStayUnderTheRoot) {
   fs::copy(kData / "llava/gqa", dir, fs::copy_options::recursive);
   plant_links(dir / "images");
   const fs::path rows = dir / "llava_gqa_testdev_balanced.jsonl";
-  std::string text;
-  { std::ifstream in(rows); std::getline(in, text); }
   std::ofstream out(rows, std::ios::app);
   const auto bad = attacks(2, "");
   for (size_t i = 0; i < bad.size(); ++i)

@@ -43,6 +43,16 @@ std::string run(const std::string& cmd) {
   return out;
 }
 
+// Headless Chromium loading OUT/report.html and printing the DOM after scripts ran (2 s of virtual
+// time). --no-sandbox: tests may run as root in containers, where the sandbox cannot start. A
+// private profile dir under OUT keeps the run from touching the user's profile.
+std::string dump_dom_command(const std::string& chromium, const ScratchDir& out) {
+  const auto page = std::filesystem::absolute(out.path() / "report.html");
+  return chromium + " --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --user-data-dir=" +
+         (out.path() / "profile").string() + " --virtual-time-budget=2000 --dump-dom 'file://" + page.string() +
+         "' 2>/dev/null";
+}
+
 TEST(Chromium, ReportLoadsWithPlotsAndNoScriptRuns) {
   const std::string chromium = find_chromium();
   if (chromium.empty()) {
@@ -51,12 +61,7 @@ TEST(Chromium, ReportLoadsWithPlotsAndNoScriptRuns) {
   ScratchDir out("chromium");
   const Report r = build_report(load_inputs({testing::kAblation}), ReportOptions{});
   write_report(r, out.str(), {"html"});
-  const auto page = std::filesystem::absolute(out.path() / "report.html");
-  // --no-sandbox: tests may run as root in containers, where the sandbox cannot start. A private
-  // profile dir keeps the run from touching the user's profile.
-  const std::string cmd = chromium + " --headless --no-sandbox --disable-gpu --disable-dev-shm-usage"
-                          " --user-data-dir=" + (out.path() / "profile").string() +
-                          " --virtual-time-budget=2000 --dump-dom 'file://" + page.string() + "' 2>/dev/null";
+  const std::string cmd = dump_dom_command(chromium, out);
   const std::string dom = run(cmd);
   ASSERT_FALSE(dom.empty()) << "chromium printed no DOM: " << cmd;
   EXPECT_EQ(count_of(dom, "<svg class=\"plot\""), 4u) << dom.substr(0, 2000);
@@ -145,10 +150,7 @@ TEST(HostileRun, NothingExecutesInChromium) {
   if (chromium.empty()) GTEST_SKIP() << "chromium not installed (Debian package 'chromium')";
   ScratchDir in("hostile-in"), out("hostile-out");
   write_report(hostile_report(in), out.str(), {"html"});
-  const auto page = std::filesystem::absolute(out.path() / "report.html");
-  const std::string cmd = chromium + " --headless --no-sandbox --disable-gpu --disable-dev-shm-usage"
-                          " --user-data-dir=" + (out.path() / "profile").string() +
-                          " --virtual-time-budget=2000 --dump-dom 'file://" + page.string() + "' 2>/dev/null";
+  const std::string cmd = dump_dom_command(chromium, out);
   const std::string dom = run(cmd);
   ASSERT_FALSE(dom.empty()) << "chromium printed no DOM: " << cmd;
   EXPECT_NE(dom.find("<title>slime-bench report</title>"), std::string::npos);
