@@ -242,11 +242,12 @@ AblateReport run_ablation(const Spec& spec_in, const AblateOptions& options, con
       const auto start = std::chrono::steady_clock::now();
       try {
         results = runner(cell_eval_options(spec, cell, options));
-      } catch (const suite::Interrupted&) {
+      } catch (const suite::Interrupted& e) {
         // SIGTERM/SIGINT: the cell's eval logged its finished batches; the cell stays "pending"
         // in a report that is whole, and a rerun resumes it (and its eval resumes its log).
         write_report();
-        throw;
+        throw suite::Interrupted(e.signo(), fmt::format("{}; {} holds the cells finished so far", e.what(),
+                                                        (out / "ablation.json").string()));
       } catch (const Error& e) {
         row["status"] = "failed";
         row["error"] = e.what();

@@ -13,7 +13,6 @@
 
 #include "ablations/ablate.h"
 #include "ablations/eval/eval_run.h"
-#include "ablations/eval/interrupt.h"
 #include "ablations/spec.h"
 #include "ablations/train_job.h"
 #include "app/commands.h"
@@ -43,16 +42,8 @@ void run_ablate(const AblateFlags& f) {
   o.progress = f.progress || isatty(fileno(stderr));
   const ablations::Spec spec = ablations::apply_cli_overrides(loaded, o);
   const std::string report = (std::filesystem::path(o.output_dir) / "ablation.json").string();
-  ablations::AblateReport r;
-  try {
-    r = ablations::run_ablation(spec, o, suite::run_eval, ablations::run_train_job);
-  } catch (const suite::Interrupted& e) {
-    // As `slime eval`: exit 128 + signal so job scripts see an unfinished run; the cell's log and
-    // ablation.json are already on disk, and the same command resumes.
-    fmt::print(stderr, "slime: ablate {} ({} holds the cells finished so far)\n", e.what(), report);
-    std::fflush(nullptr);
-    std::exit(e.exit_code());
-  }
+  // SIGTERM/SIGINT in a cell: suite::Interrupted, which main() turns into exit 128 + signo.
+  const ablations::AblateReport r = ablations::run_ablation(spec, o, suite::run_eval, ablations::run_train_job);
   fmt::print("{}: {} cells: {} run, {} skipped (finished earlier), {} failed\n", report,
              r.ablation["cells"].size(), r.done, r.skipped, r.failed);
   for (const auto& cell : r.ablation["cells"]) {

@@ -14,7 +14,6 @@
 #include <nlohmann/json.hpp>
 
 #include "ablations/eval/eval_run.h"
-#include "ablations/eval/interrupt.h"
 #include "app/commands.h"
 #include "app/fast_paths.h"
 #include "reports/history.h"
@@ -75,16 +74,8 @@ void run(EvalFlags& f) {
   o.progress = f.progress || (!f.no_progress && ::isatty(STDERR_FILENO));
   if (f.no_history) o.db.clear();
   if (f.max_kv_cache_mb >= 0) o.max_cache_bytes = f.max_kv_cache_mb << 20;
-  nlohmann::json results;
-  try {
-    results = suite::run_eval(o);
-  } catch (const suite::Interrupted& e) {
-    // Exit status 128 + signal (130 SIGINT, 143 SIGTERM), as a shell reports a killed process, so
-    // job scripts see the run did not finish; the logs are already fsync'ed.
-    fmt::print(stderr, "slime: eval {}\n", e.what());
-    std::fflush(nullptr);
-    std::exit(e.exit_code());
-  }
+  // SIGTERM/SIGINT: run_eval throws suite::Interrupted, which main() turns into exit 128 + signo.
+  const nlohmann::json results = suite::run_eval(o);
   // The per-sample log is always written (resume needs it); --log-samples is accepted for
   // lmms-eval command lines.
   for (const auto& [task, metrics] : results.at("results").items()) fmt::print("{}: {}\n", task, metrics.dump());

@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "ablations/eval/interrupt.h"
 #include "app/commands.h"
 #include "engine/common/error.h"
 #include "slime/build_info.h"
@@ -31,6 +32,12 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
+  } catch (const slime::suite::Interrupted& e) {
+    // SIGTERM/SIGINT in `slime eval` or `slime ablate`, after the batch in flight was logged and
+    // fsync'ed: exit 128 + signal (130 SIGINT, 143 SIGTERM), as a shell reports a killed process,
+    // so job scripts see the run did not finish; the same command resumes.
+    fmt::print(stderr, "slime: {}\n", e.what());
+    return e.exit_code();
   } catch (const slime::Error& e) {
     fmt::print(stderr, "slime: error [{}]: {}\n", slime::error_code_name(e.code()), e.what());
     return static_cast<int>(e.code());
